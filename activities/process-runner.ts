@@ -1,0 +1,142 @@
+import execa from 'execa';
+import type { Readable } from 'node:stream';
+import type { LogSummary, RunOutcomeKind } from '../src/temporal/contracts';
+import { BoundedLogFile } from './bounded-log';
+
+export interface ProcessRequest {
+  file: string;
+  args: string[];
+  cwd: string | undefined;
+  env: Record<string, string>;
+  /** Written to stdin, which is then closed; null closes stdin at once. */
+  stdin: string | null;
+  stdoutPath: string;
+  stderrPath: string;
+  timeoutMs: number;
+  killGraceMs: number;
+  /** Aborting kills the process group (SIGTERM, grace, SIGKILL) and yields `cancelled`. */
+  signal: AbortSignal;
+  onSpawn?: (pid: number) => void;
+}
+
+export interface ProcessResult {
+  kind: Exclude<RunOutcomeKind, 'agent_shutdown'>;
+  exitCode: number;
+  durationMs: number;
+  stdout: LogSummary;
+  stderr: LogSummary;
+  error: string | null;
+}
+
+export interface RunningProcess {
+  result: Promise<ProcessResult>;
+  progress(): { stdoutBytes: number; stderrBytes: number; lastLine: string; pid: number | null };
+}
+
+/**
+ * Runs one action process in its own process group with bounded output capture. Cancellation and the
+ * deadline both stop the whole group: SIGTERM, up to `killGraceMs`, then SIGKILL (like Attune, the
+ * SIGKILL is always sent so descendants that ignored SIGTERM die too).
+ */
+export function startProcess(req: ProcessRequest): RunningProcess {
+  const stdoutLog = new BoundedLogFile(req.stdoutPath, 'stdout');
+  const stderrLog = new BoundedLogFile(req.stderrPath, 'stderr');
+  let pid: number | null = null;
+  const result = (async (): Promise<ProcessResult> => {
+    await Promise.all([stdoutLog.open(), stderrLog.open()]);
+    const started = Date.now();
+    const child = execa(req.file, req.args, {
+      cwd: req.cwd,
+      env: req.env,
+      extendEnv: false,
+      detached: true, // own process group, so the group can be signalled as a whole
+      buffer: false,
+      reject: false,
+      cleanup: false, // the agent kills groups itself, including on shutdown
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      windowsHide: true,
+    });
+    pid = child.pid ?? null;
+    if (pid !== null) req.onSpawn?.(pid);
+
+    let stopReason: 'cancelled' | 'timed_out' | null = null;
+    let killing: Promise<void> | null = null;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const stop = (reason: 'cancelled' | 'timed_out') => {
+      if (stopReason !== null || pid === null) return;
+      stopReason = reason;
+      killing = killGroup(pid, exited, req.killGraceMs);
+    };
+    const onAbort = () => stop('cancelled');
+    if (req.signal.aborted) onAbort();
+    else req.signal.addEventListener('abort', onAbort, { once: true });
+    const deadline = setTimeout(() => stop('timed_out'), req.timeoutMs);
+
+    const stdinError = writeStdin(child.stdin, req.stdin);
+    const [settled] = await Promise.all([child, drain(child.stdout, stdoutLog), drain(child.stderr, stderrLog)]);
+    clearTimeout(deadline);
+    req.signal.removeEventListener('abort', onAbort);
+    if (killing) await killing;
+    const durationMs = Date.now() - started;
+    const [stdout, stderr] = await Promise.all([stdoutLog.close(), stderrLog.close()]);
+
+    if (pid === null || (settled.failed && settled.exitCode === undefined && !settled.signal && stopReason === null)) {
+      const reason = (settled as { originalMessage?: string; shortMessage?: string }).originalMessage ?? (settled as { shortMessage?: string }).shortMessage;
+      return { kind: 'spawn_failed', exitCode: -1, durationMs, stdout, stderr, error: `Failed to spawn ${req.file}: ${reason}` };
+    }
+    const exitCode = typeof settled.exitCode === 'number' ? settled.exitCode : -1;
+    if (stopReason !== null) return { kind: stopReason, exitCode: stopReason === 'timed_out' ? -1 : exitCode, durationMs, stdout, stderr, error: null };
+    const writeError = await stdinError;
+    // A child that needs no input may exit before reading it; Attune ignores that broken pipe.
+    const ignorable = writeError !== null && exitCode === 0 && durationMs < 500 && /EPIPE|broken pipe/i.test(writeError);
+    return { kind: 'exited', exitCode, durationMs, stdout, stderr, error: writeError !== null && !ignorable ? writeError : null };
+  })();
+  return {
+    result,
+    progress: () => ({
+      stdoutBytes: stdoutLog.totalBytes,
+      stderrBytes: stderrLog.totalBytes,
+      lastLine: stdoutLog.lastLine() || stderrLog.lastLine(),
+      pid,
+    }),
+  };
+}
+
+async function drain(stream: Readable | null, log: BoundedLogFile): Promise<void> {
+  if (!stream) return;
+  for await (const chunk of stream) await log.write(chunk as Buffer);
+}
+
+function writeStdin(stdin: NodeJS.WritableStream | null, text: string | null): Promise<string | null> {
+  return new Promise((resolve) => {
+    if (!stdin) return resolve(null);
+    stdin.on('error', (err: Error) => resolve(`Failed to write parameters to stdin: ${err.message}`));
+    if (text === null) {
+      stdin.end(() => resolve(null));
+      return;
+    }
+    stdin.end(`${text}\n`, () => resolve(null));
+  });
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function killGroup(pid: number, exited: Promise<void>, graceMs: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+  clearTimeout(timer);
+  signalGroup(pid, 'SIGKILL');
+}

@@ -1,0 +1,101 @@
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { RunSpec } from '../src/temporal/contracts';
+import type { DetectedRuntime } from '../src/agent/detect';
+import { applyTemplate } from './child-env';
+
+export interface ResolvedCommand {
+  file: string;
+  args: string[];
+  cwd: string | undefined;
+  packDir: string;
+  /** Inline code that must be written to a temp file and run as the script (temp_file strategy). */
+  inlineScript: { code: string; extension: string; injectShellHelpers: boolean } | null;
+  templateVars: Record<string, string | undefined>;
+}
+
+/** The pack directory: the pinned release cache when present, else `{packs}/{pack_ref}` (§4.9). */
+export function packDirectory(packsBaseDir: string, spec: RunSpec): string {
+  if (spec.releaseDigest) {
+    const pinned = path.join(packsBaseDir, '.releases', 'sha256', spec.releaseDigest, 'pack');
+    if (existsSync(pinned)) return pinned;
+  }
+  return path.join(packsBaseDir, spec.packRef);
+}
+
+/** Finds a bare program name on PATH (no `which` needed: busybox and empty images may lack it). */
+export function findOnPath(name: string, pathVar: string | undefined): string | null {
+  if (name.includes('/')) return isExecutable(name) ? name : null;
+  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return null;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Works out the command line for an action, as Attune's ProcessRuntime does (§2.3, §2.6, §2.7).
+ * Throws with Attune's wording when there is nothing to run or no interpreter.
+ */
+export function resolveCommand(
+  spec: RunSpec,
+  opts: { packsBaseDir: string; pathVar: string | undefined; detected: DetectedRuntime[] },
+): ResolvedCommand {
+  const packDir = packDirectory(opts.packsBaseDir, spec);
+  const config = spec.executionConfig;
+  const runtime = spec.runtimeName;
+  const candidate = path.join(packDir, 'actions', spec.entrypoint);
+  const useFile = (spec.packRef.startsWith('core') || !spec.isAdhoc) && existsSync(candidate);
+  const cwd = existsSync(packDir) ? packDir : undefined;
+  const templateVars: Record<string, string | undefined> = { pack_dir: packDir };
+
+  if (runtime === 'native' || (runtime === null && !config.interpreter?.binary)) {
+    if (!useFile) throw new Error(`Invalid action: Native runtime requires code_path to be set`);
+    return { file: candidate, args: [], cwd, packDir, inlineScript: null, templateVars };
+  }
+
+  const interpreter = resolveInterpreter(spec, opts);
+  templateVars.interpreter = interpreter;
+  const interpreterArgs = config.interpreter?.args ?? [];
+  if (useFile) return { file: interpreter, args: [...interpreterArgs, candidate], cwd, packDir, inlineScript: null, templateVars };
+
+  if (runtime === 'shell') {
+    // Attune runs a shell action's entrypoint text as inline code when there is no file.
+    const inline = config.inline_execution ?? {};
+    if (inline.strategy === 'temp_file') {
+      const ext = inline.extension ? (inline.extension.startsWith('.') ? inline.extension : `.${inline.extension}`) : '.sh';
+      return {
+        file: interpreter,
+        args: interpreterArgs,
+        cwd,
+        packDir,
+        inlineScript: { code: spec.entrypoint, extension: ext, injectShellHelpers: inline.inject_shell_helpers === true },
+        templateVars,
+      };
+    }
+    return { file: interpreter, args: ['-c', spec.entrypoint], cwd, packDir, inlineScript: null, templateVars };
+  }
+  throw new Error(`Invalid action: No executable content found for action '${spec.actionRef}'. Expected file at: ${candidate}`);
+}
+
+function resolveInterpreter(spec: RunSpec, opts: { pathVar: string | undefined; detected: DetectedRuntime[] }): string {
+  const configured = applyTemplate(spec.executionConfig.interpreter?.binary ?? '', {});
+  const found = configured ? findOnPath(configured, opts.pathVar) : null;
+  if (found) return found;
+  // The runtime row names an interpreter this image lacks (e.g. /bin/bash in busybox): use the one
+  // detected for the same runtime, as Attune's agent does when it auto-registers a runtime.
+  const detected = opts.detected.find((d) => d.name === spec.runtimeName);
+  if (detected) return detected.path;
+  throw new Error(`Setup error: Interpreter '${configured}' is not available for action '${spec.actionRef}' on this worker`);
+}

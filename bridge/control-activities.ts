@@ -1,0 +1,23 @@
+import type { Pool } from 'pg';
+import type { ControlActivities } from '../src/temporal/contracts';
+import { beginExecution } from './begin-execution';
+import { completeExecution } from './complete-execution';
+import { prepareExecution, type PrepareDeps } from './prepare-execution';
+import type { PoolRegistry } from './pool-registry';
+import type { AttunePublisher } from './publisher';
+
+export interface ControlDeps extends PrepareDeps {
+  db: Pool;
+  publisher: AttunePublisher;
+  registry: PoolRegistry;
+}
+
+/** The bridge's activities: the only code that touches Attune's database and bus. */
+export function createControlActivities(deps: ControlDeps) {
+  return {
+    prepareExecution: (input) => prepareExecution(deps, input),
+    beginExecution: (input) => beginExecution(deps, input),
+    completeExecution: (input) => completeExecution(deps, input),
+    syncPools: (input) => deps.registry.sync(input),
+  } satisfies ControlActivities;
+}

@@ -1,0 +1,84 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { IncomingEnvelope } from '../src/attune/envelope';
+import { executionCancelRequestedSchema, executionDispatchSchema, payloadOf } from '../src/attune/messages';
+import type { CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
+import { SIGNALS, WORKFLOW_TYPES, workflowIdForExecution } from '../src/temporal/names';
+import type { Logger } from '../src/log';
+import type { Handler } from './consumer';
+
+export interface ExecutionHandlerDeps {
+  client: Client;
+  bridgeTaskQueue: string;
+  workerId: number;
+  pool: string;
+  log: Logger;
+}
+
+/**
+ * Both dispatch and cancel use signal-with-start on the execution's workflow id, so whichever arrives
+ * first creates the workflow and the other finds it: duplicates, redeliveries and a cancel that beats
+ * its dispatch are all settled by Temporal, durably, across bridge restarts and replicas. A finished
+ * workflow's id is never reused, so a late duplicate is rejected and simply acked.
+ */
+async function signalWithStart(deps: ExecutionHandlerDeps, executionId: number, signal: string, arg: DispatchSignal | CancelSignal): Promise<void> {
+  const input: ExecutionWorkflowInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool };
+  try {
+    await deps.client.workflow.signalWithStart(WORKFLOW_TYPES.execution, {
+      workflowId: workflowIdForExecution(executionId),
+      taskQueue: deps.bridgeTaskQueue,
+      args: [input],
+      signal,
+      signalArgs: [arg],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      deps.log.info({ executionId, signal }, 'execution already finished; message acknowledged without effect');
+      return;
+    }
+    throw err;
+  }
+}
+
+export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
+  return async (envelope: IncomingEnvelope) => {
+    if (envelope.message_type !== 'ExecutionRequested') {
+      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the executions queue` };
+    }
+    let payload;
+    try {
+      payload = payloadOf(envelope, executionDispatchSchema);
+    } catch (err) {
+      return { kind: 'park', reason: (err as Error).message };
+    }
+    const dispatch: DispatchSignal = {
+      v: 1,
+      messageId: envelope.message_id,
+      actionRef: payload.action_ref,
+      releaseId: payload.release_id,
+      releaseDigest: payload.release_digest,
+    };
+    await signalWithStart(deps, payload.execution_id, SIGNALS.dispatch, dispatch);
+    deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
+    return { kind: 'ack' };
+  };
+}
+
+export function cancelHandler(deps: ExecutionHandlerDeps): Handler {
+  return async (envelope: IncomingEnvelope) => {
+    if (envelope.message_type !== 'ExecutionCancelRequested') {
+      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the cancel queue` };
+    }
+    let payload;
+    try {
+      payload = payloadOf(envelope, executionCancelRequestedSchema);
+    } catch (err) {
+      return { kind: 'park', reason: (err as Error).message };
+    }
+    const source = typeof envelope.headers.source_service === 'string' ? envelope.headers.source_service : null;
+    await signalWithStart(deps, payload.execution_id, SIGNALS.cancel, { v: 1, messageId: envelope.message_id, sourceService: source });
+    deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
+    return { kind: 'ack' };
+  };
+}

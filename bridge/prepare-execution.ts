@@ -1,0 +1,97 @@
+import type { Pool } from 'pg';
+import { findAction, findEnforcementRefs, findRuntime, type ActionRow, type RuntimeRow } from '../src/attune/db/actions';
+import { loadExecution, type ExecutionRow } from '../src/attune/db/executions';
+import { isTerminal } from '../src/attune/status';
+import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec, RuntimeExecutionConfig } from '../src/temporal/contracts';
+import { scalarText } from '../activities/params';
+
+export interface PrepareDeps {
+  db: Pool;
+  apiUrl: string;
+  defaultTimeoutSeconds: number;
+}
+
+const invalid = (error: string): PrepareResult => ({ v: 1, kind: 'invalid', error });
+
+/**
+ * Loads the execution and what it runs, checks it is still ours to run, and resolves everything the
+ * agent needs into a RunSpec: the parameters from the row (Attune's worker ignores the dispatch's
+ * copy), the timeout by Attune's precedence, and the ATTUNE_* context.
+ */
+export async function prepareExecution(deps: PrepareDeps, input: { executionId: number; workerId: number; dispatch: DispatchSignal }): Promise<PrepareResult> {
+  const row = await loadExecution(deps.db, input.executionId);
+  if (!row) return { v: 1, kind: 'skip', status: 'missing', reason: `execution ${input.executionId} does not exist` };
+  if (isTerminal(row.status)) return { v: 1, kind: 'skip', status: row.status, reason: `execution is already ${row.status}` };
+  if (row.worker !== input.workerId) {
+    return { v: 1, kind: 'skip', status: row.status, reason: `execution is assigned to worker ${row.worker ?? 'none'}, not ${input.workerId}` };
+  }
+  if (input.dispatch.releaseId !== row.pack_release || input.dispatch.releaseDigest !== row.pack_release_digest) {
+    return invalid(`Execution ${row.id} release identity in MQ does not match its durable snapshot`);
+  }
+  const snapshot = row.executable_snapshot?.executable;
+  const action = (snapshot?.action as ActionRow | undefined) ?? (await findAction(deps.db, row.action, row.action_ref));
+  if (!action) return invalid(`Failed to prepare execution context: Not found: Action with ref=${row.action_ref}`);
+  const runtime =
+    (snapshot?.runtime as RuntimeRow | null | undefined) ?? (action.runtime !== null ? await findRuntime(deps.db, action.runtime) : null);
+
+  const parameters = row.config ?? {};
+  if (typeof parameters !== 'object' || Array.isArray(parameters)) return invalid('Failed to prepare execution context: Validation error: Execution config must be an object');
+  const executionEnv = stringMap(row.env_vars);
+  if (executionEnv === null) return invalid('Failed to prepare execution context: Validation error: Execution env_vars must be an object with string values');
+
+  const spec: RunSpec = {
+    v: 1,
+    executionId: row.id,
+    actionRef: row.action_ref,
+    packRef: packRefOf(row.action_ref),
+    releaseDigest: row.pack_release_digest,
+    entrypoint: action.entrypoint,
+    isAdhoc: action.is_adhoc,
+    runtimeName: runtime ? runtime.name.toLowerCase() : null,
+    executionConfig: (runtime?.execution_config ?? {}) as RuntimeExecutionConfig,
+    parameters: parameters as Record<string, unknown>,
+    parameterDelivery: action.parameter_delivery.toLowerCase() as ParameterDelivery,
+    parameterFormat: action.parameter_format.toLowerCase() as ParameterFormat,
+    timeoutSeconds: effectiveTimeout(row, action, deps.defaultTimeoutSeconds),
+    contextEnv: await contextEnv(deps, row, parameters as Record<string, unknown>),
+    executionEnv: Object.fromEntries(Object.entries(executionEnv).filter(([k]) => !k.startsWith('ATTUNE_'))),
+  };
+  return { v: 1, kind: 'ready', spec, outputFormat: action.output_format.toLowerCase() as OutputFormat };
+}
+
+export const packRefOf = (actionRef: string) => actionRef.split('.')[0]!;
+
+/** First positive of: execution, workflow task, action, configured default (§3.8). */
+export function effectiveTimeout(row: Pick<ExecutionRow, 'timeout_seconds' | 'workflow_task'>, action: Pick<ActionRow, 'timeout_seconds'>, fallback: number): number {
+  for (const candidate of [row.timeout_seconds, row.workflow_task?.timeout_seconds, action.timeout_seconds]) {
+    if (typeof candidate === 'number' && candidate > 0) return candidate;
+  }
+  return fallback;
+}
+
+function stringMap(value: unknown): Record<string, string> | null {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) return null;
+  const entries = Object.entries(value as Record<string, unknown>);
+  return entries.every(([, v]) => typeof v === 'string') ? (Object.fromEntries(entries) as Record<string, string>) : null;
+}
+
+async function contextEnv(deps: PrepareDeps, row: ExecutionRow, params: Record<string, unknown>): Promise<Record<string, string>> {
+  const env: Record<string, string> = {
+    ATTUNE_EXEC_ID: String(row.id),
+    ATTUNE_ACTION: row.action_ref,
+    ATTUNE_API_URL: deps.apiUrl.replace('://0.0.0.0', '://127.0.0.1').replace('://[::]', '://127.0.0.1'),
+    ATTUNE_PACK_REF: packRefOf(row.action_ref),
+  };
+  if (row.pack_release_digest) env.ATTUNE_PACK_RELEASE_DIGEST = row.pack_release_digest;
+  if (row.trace_tag) env.ATTUNE_TRACE_TAG = row.trace_tag;
+  if (row.enforcement !== null) {
+    const refs = await findEnforcementRefs(deps.db, row.enforcement);
+    if (refs) Object.assign(env, { ATTUNE_RULE: refs.rule_ref, ATTUNE_TRIGGER: refs.trigger_ref });
+  }
+  const context = params.context;
+  if (context !== null && typeof context === 'object' && !Array.isArray(context)) {
+    for (const [key, value] of Object.entries(context)) env[`ATTUNE_CONTEXT_${key.toUpperCase()}`] = scalarText(value);
+  }
+  return env;
+}

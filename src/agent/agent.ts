@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Runtime, Worker } from '@temporalio/worker';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { AgentConfig } from '../config';
+import type { AgentCapabilities, AgentSessionInput } from '../temporal/contracts';
+import { agentControlTaskQueue, agentTaskQueue, poolTaskQueue, workflowIdForAgentSession, WORKFLOW_TYPES } from '../temporal/names';
+import { connectNative, createClient } from '../temporal/connection';
+import { createAgentActivities } from '../../activities';
+import { KillRegistry } from '../../activities/kill-registry';
+import { imageEnvironment } from '../../activities/child-env';
+import { detectRuntimes, type DetectedRuntime } from './detect';
+import type { Logger } from '../log';
+import { AGENT_VERSION } from '../version';
+
+export const KILL_GRACE_MS = 10_000;
+
+export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig): AgentCapabilities {
+  const runtimeVersions: Record<string, string[]> = {};
+  for (const d of detected) if (d.version) runtimeVersions[d.name] = [d.version];
+  return {
+    runtimes: detected.map((d) => d.name),
+    runtime_versions: runtimeVersions,
+    detected_interpreters: detected,
+    labels: config.labels,
+    max_concurrent_executions: config.maxConcurrentTasks,
+  };
+}
+
+/**
+ * One agent process: an activities-only Temporal worker (no workflow bundling) with three queues —
+ * the pool's shared claim queue, its own run queue, and its own control queue — plus a session
+ * workflow on the bridge that announces it and tracks its presence.
+ */
+export async function runAgent(config: AgentConfig, log: Logger): Promise<void> {
+  Runtime.install({ shutdownSignals: [] }); // signals are ours: see shutdown below
+  const baseEnv = imageEnvironment(process.env);
+  const detected = await detectRuntimes(baseEnv, config.runtimeOverride);
+  if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
+  const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
+  const connection = await connectNative(config.temporal);
+  const client = await createClient(config.temporal, connection);
+  const kills = new KillRegistry();
+  let shuttingDown = false;
+  const activities = createAgentActivities({
+    agentId,
+    packsBaseDir: config.packsBaseDir,
+    runtimeEnvsDir: config.runtimeEnvsDir,
+    artifactsDir: config.artifactsDir,
+    baseEnv,
+    detected,
+    kills,
+    killGraceMs: KILL_GRACE_MS,
+    isShuttingDown: () => shuttingDown,
+    maxConcurrent: config.maxConcurrentTasks,
+  });
+  const common = { connection, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}` };
+  const workers = await Promise.all([
+    Worker.create({ ...common, taskQueue: poolTaskQueue(config.pool), activities: activities.pool, maxConcurrentActivityTaskExecutions: 1 }),
+    Worker.create({ ...common, taskQueue: agentTaskQueue(agentId), activities: activities.agent, maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks }),
+    Worker.create({ ...common, taskQueue: agentControlTaskQueue(agentId), activities: activities.control, maxConcurrentActivityTaskExecutions: 16 }),
+  ]);
+  const running = Promise.all(workers.map((w) => w.run()));
+  await announce(client, config, agentId, capabilitiesOf(detected, config));
+  log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`) }, 'agent polling');
+
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'agent shutting down');
+    for (const w of workers) w.shutdown();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  try {
+    await running;
+  } finally {
+    kills.abortAll();
+    await connection.close();
+  }
+}
+
+async function announce(client: Client, config: AgentConfig, agentId: string, capabilities: AgentCapabilities): Promise<void> {
+  const session: AgentSessionInput = {
+    v: 1,
+    agentId,
+    pool: config.pool,
+    hostname: os.hostname(),
+    startedAt: new Date().toISOString(),
+    agentVersion: AGENT_VERSION,
+    capabilities,
+  };
+  await client.workflow.start(WORKFLOW_TYPES.agentSession, {
+    workflowId: workflowIdForAgentSession(agentId),
+    taskQueue: config.temporal.bridgeTaskQueue,
+    args: [session],
+    memo: { session },
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
+}

@@ -1,0 +1,76 @@
+import execa from 'execa';
+import { existsSync } from 'node:fs';
+import { findOnPath } from '../../activities/resolve-command';
+
+export interface DetectedRuntime {
+  name: string;
+  path: string;
+  version: string | null;
+}
+
+interface Probe {
+  name: string;
+  binaries: string[];
+  versionArgs: string[];
+  java?: boolean;
+}
+
+/** Attune's agent probes, in its order (crates/common/src/agent_runtime_detection.rs). */
+export const PROBES: Probe[] = [
+  { name: 'shell', binaries: ['bash', 'sh'], versionArgs: ['--version'] },
+  { name: 'python', binaries: ['python3', 'python'], versionArgs: ['--version'] },
+  { name: 'node', binaries: ['node', 'nodejs'], versionArgs: ['--version'] },
+  { name: 'ruby', binaries: ['ruby'], versionArgs: ['--version'] },
+  { name: 'go', binaries: ['go'], versionArgs: ['version'] },
+  { name: 'java', binaries: ['java'], versionArgs: ['-version'], java: true },
+  { name: 'r', binaries: ['Rscript'], versionArgs: ['--version'] },
+  { name: 'perl', binaries: ['perl'], versionArgs: ['--version'] },
+];
+
+const PROBE_TIMEOUT_MS = 5000;
+
+/** Attune's alias normalisation for runtime names. */
+export function normalizeRuntimeName(name: string): string {
+  const n = name.trim().toLowerCase();
+  const aliases: Record<string, string[]> = {
+    node: ['node', 'nodejs', 'node.js'],
+    python: ['python', 'python3'],
+    shell: ['shell', 'bash', 'sh'],
+    native: ['native', 'builtin', 'standalone'],
+    ruby: ['ruby', 'rb'],
+    go: ['go', 'golang'],
+    java: ['java', 'jdk', 'openjdk'],
+    perl: ['perl', 'perl5'],
+    r: ['r', 'rscript'],
+  };
+  return Object.entries(aliases).find(([, names]) => names.includes(n))?.[0] ?? n;
+}
+
+export function parseVersion(output: string, java = false): string | null {
+  if (java) {
+    const quoted = /version\s+"([^"]+)"/.exec(output);
+    if (quoted) return quoted[1]!;
+  }
+  return /(?:v|go)?(\d+\.\d+(?:\.\d+)?)/.exec(output)?.[1] ?? null;
+}
+
+/**
+ * Probes the image for interpreters, each probe bounded in time. With an override list only the
+ * named runtimes are kept (alias-aware, unlike Attune's exact match, so `nodejs` keeps `node`).
+ */
+export async function detectRuntimes(env: NodeJS.ProcessEnv, override?: string[]): Promise<DetectedRuntime[]> {
+  const wanted = override?.map(normalizeRuntimeName);
+  const probes = PROBES.filter((p) => !wanted || wanted.includes(p.name));
+  const results = await Promise.all(probes.map((p) => runProbe(p, env)));
+  return results.filter((r): r is DetectedRuntime => r !== null);
+}
+
+async function runProbe(probe: Probe, env: NodeJS.ProcessEnv): Promise<DetectedRuntime | null> {
+  for (const binary of probe.binaries) {
+    const located = probe.name === 'shell' && existsSync(`/bin/${binary}`) ? `/bin/${binary}` : findOnPath(binary, env.PATH);
+    if (!located) continue;
+    const run = await execa(located, probe.versionArgs, { reject: false, timeout: PROBE_TIMEOUT_MS, env: { PATH: env.PATH ?? '' }, extendEnv: false, stdin: 'ignore' });
+    return { name: probe.name, path: located, version: parseVersion(`${run.stdout ?? ''}${run.stderr ?? ''}`, probe.java) };
+  }
+  return null;
+}

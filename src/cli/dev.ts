@@ -1,0 +1,86 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createDbPool } from '../attune/db/pool';
+import { DEMO_ACTIONS, ensureAction } from '../demo/sample-pack';
+import { scopedLogger } from '../log';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+
+/** Environment the services script exports (ports, URLs, state dir). */
+function servicesEnv(): Record<string, string> {
+  const printed = spawnSync('bash', ['-c', `source "${path.join(root, 'scripts', 'env.sh')}" && env -0`], { encoding: 'utf8' });
+  if (printed.status !== 0) throw new Error(`scripts/env.sh failed: ${printed.stderr}`);
+  return Object.fromEntries(printed.stdout.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
+/**
+ * `attune-temporal dev`: services up, Attune's schema and the sample pack in the local database, one
+ * bridge and one agent (pool "demo"), then a sample execution submitted and followed to its result.
+ */
+export async function dev(opts: { keep?: boolean }): Promise<void> {
+  const log = scopedLogger('dev');
+  const up = spawnSync('bash', [path.join(root, 'scripts', 'services.sh'), 'up'], { stdio: 'inherit' });
+  if (up.status !== 0) throw new Error('services did not start (see above)');
+  const env = { ...process.env, ...servicesEnv() };
+  const state = env.ATTUNE_TEMPORAL_STATE!;
+  const demoEnv: Record<string, string> = {
+    ...(env as Record<string, string>),
+    ATTUNE__PACKS_BASE_DIR: path.join(root, 'examples', 'packs'),
+    ATTUNE__ARTIFACTS_DIR: path.join(state, 'artifacts'),
+    ATTUNE__RUNTIME_ENVS_DIR: path.join(state, 'runtime_envs'),
+    ATTUNE_WORKER_NAME: 'demo',
+  };
+  mkdirSync(demoEnv.ATTUNE__ARTIFACTS_DIR!, { recursive: true });
+
+  const db = createDbPool(demoEnv.ATTUNE__DATABASE__URL!, 'attune', log, 2);
+  try {
+    const exists = await db.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = 'attune'`);
+    if (exists.rowCount === 0) {
+      // A local stand-in for Attune's migrations; never loaded over an existing schema.
+      await db.query(readFileSync(path.join(root, 'test', 'fixtures', 'attune-schema.sql'), 'utf8'));
+    }
+    for (const action of DEMO_ACTIONS) await ensureAction(db, action);
+  } finally {
+    await db.end();
+  }
+
+  const children: ChildProcess[] = [];
+  const start = (name: string, args: string[]) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: demoEnv, stdio: ['ignore', 'inherit', 'pipe'] });
+    child.stderr?.on('data', (b: Buffer) => { if (process.env.ATTUNE_TEMPORAL_DEV_VERBOSE) process.stderr.write(b); });
+    child.on('exit', (code) => log.info({ name, code }, 'process exited'));
+    children.push(child);
+  };
+  start('bridge', ['bridge']);
+  start('agent', ['agent']);
+  try {
+    await waitForWorker(demoEnv);
+    const submit = spawnSync(process.execPath, [cli, 'submit', 'demo.hello', '--param', 'name=attune', '--worker', 'demo', '--follow'], { env: demoEnv, stdio: 'inherit' });
+    if (submit.status !== 0) throw new Error('the sample execution did not complete');
+    if (opts.keep) {
+      process.stdout.write('bridge and agent keep running; press Ctrl-C to stop\n');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  }
+}
+
+async function waitForWorker(env: Record<string, string>): Promise<void> {
+  const db = createDbPool(env.ATTUNE__DATABASE__URL!, 'attune', scopedLogger('dev'), 1);
+  try {
+    for (let i = 0; i < 120; i++) {
+      const { rowCount } = await db.query(`SELECT 1 FROM worker WHERE name = 'demo' AND status = 'active' AND last_heartbeat > NOW() - INTERVAL '90 seconds'`);
+      if (rowCount) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error('the demo agent did not register within 60 s');
+  } finally {
+    await db.end();
+  }
+}
+
+export const devPaths = { root, cli, hasBuild: () => existsSync(cli) };

@@ -1,0 +1,139 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { ConfigError } from './errors';
+
+/**
+ * All settings come from the environment, with Attune's own variable names where Attune has one.
+ * Each process parses only the part it needs, so an agent never requires database or broker settings.
+ */
+type Env = Record<string, string | undefined>;
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => protocols.some((p) => v.startsWith(`${p}://`)), {
+    message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+const positiveInt = z.coerce.number().int().positive();
+const csv = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
+const labels = z.string().transform((v, ctx) => {
+  const out: Record<string, string> = {};
+  for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      ctx.addIssue({ code: 'custom', message: `label "${pair}" is not key=value` });
+      return z.NEVER;
+    }
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+});
+
+function definedOnly(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function parse<S extends z.ZodObject>(schema: S, env: Env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const variable = String(issue.path[0] ?? '?');
+  const shown = env[variable] === undefined ? 'is not set' : issue.message;
+  throw new ConfigError(`${variable} ${shown === 'is not set' ? shown : `is invalid: ${shown}`}`);
+}
+
+const temporalSchema = z.object({
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  ATTUNE_TEMPORAL_BRIDGE_QUEUE: z.string().min(1).default('attune-bridge'),
+});
+
+export interface TemporalConfig {
+  connection: NativeConnectionOptions;
+  namespace: string;
+  bridgeTaskQueue: string;
+}
+
+/** Temporal settings follow Temporal's own conventions (TEMPORAL_ADDRESS, TLS, API key, profiles). */
+export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
+  const own = parse(temporalSchema, env);
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: definedOnly(env) });
+  } catch (err) {
+    throw new ConfigError(`TEMPORAL_* settings are invalid: ${(err as Error).message}`);
+  }
+  // 127.0.0.1 rather than localhost: an image without /etc/hosts cannot resolve localhost.
+  const connection = { ...loaded.connectionOptions, address: loaded.connectionOptions.address ?? '127.0.0.1:7233' };
+  if (!/^[^:\s]+:\d+$/.test(connection.address) && !/^\[[0-9a-f:]+\]:\d+$/i.test(connection.address)) {
+    throw new ConfigError(`TEMPORAL_ADDRESS is invalid: expected host:port, got "${connection.address}"`);
+  }
+  return { connection, namespace: loaded.namespace ?? own.TEMPORAL_NAMESPACE, bridgeTaskQueue: own.ATTUNE_TEMPORAL_BRIDGE_QUEUE };
+}
+
+const bridgeSchema = z.object({
+  ATTUNE__DATABASE__URL: url(['postgres', 'postgresql']),
+  ATTUNE__DATABASE__SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('attune'),
+  ATTUNE__MESSAGE_QUEUE__URL: url(['amqp', 'amqps']),
+  ATTUNE__ARTIFACTS_DIR: z.string().min(1).default('/opt/attune/artifacts'),
+  ATTUNE__SECURITY__ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  ATTUNE__SECURITY__JWT_SECRET: z.string().min(1).optional(),
+  ATTUNE_API_URL: z.string().optional(),
+  ATTUNE__WORKER__MAX_CONCURRENT_TASKS: positiveInt.default(10),
+  ATTUNE__WORKER__DEFAULT_EXECUTION_TIMEOUT_SECONDS: positiveInt.default(600),
+  ATTUNE_TEMPORAL_PARKING_QUEUE: z.string().min(1).default('attune-temporal.parked'),
+  ATTUNE_TEMPORAL_POOL_SYNC_SECONDS: positiveInt.default(10),
+});
+
+export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
+
+export function loadBridgeConfig(env: Env = process.env) {
+  const c = parse(bridgeSchema, env);
+  return {
+    databaseUrl: c.ATTUNE__DATABASE__URL,
+    databaseSchema: c.ATTUNE__DATABASE__SCHEMA,
+    messageQueueUrl: c.ATTUNE__MESSAGE_QUEUE__URL,
+    artifactsDir: c.ATTUNE__ARTIFACTS_DIR,
+    encryptionKey: c.ATTUNE__SECURITY__ENCRYPTION_KEY,
+    jwtSecret: c.ATTUNE__SECURITY__JWT_SECRET,
+    apiUrl: c.ATTUNE_API_URL ?? 'http://127.0.0.1:8080',
+    maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
+    defaultTimeoutSeconds: c.ATTUNE__WORKER__DEFAULT_EXECUTION_TIMEOUT_SECONDS,
+    parkingQueue: c.ATTUNE_TEMPORAL_PARKING_QUEUE,
+    poolSyncSeconds: c.ATTUNE_TEMPORAL_POOL_SYNC_SECONDS,
+    temporal: loadTemporalConfig(env),
+  };
+}
+
+const agentSchema = z.object({
+  ATTUNE_WORKER_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"').optional(),
+  ATTUNE_WORKER_RUNTIMES: csv.optional(),
+  ATTUNE__WORKER__LABELS: labels.optional(),
+  ATTUNE__PACKS_BASE_DIR: z.string().min(1).default('/opt/attune/packs'),
+  ATTUNE__RUNTIME_ENVS_DIR: z.string().min(1).default('/opt/attune/runtime_envs'),
+  ATTUNE__ARTIFACTS_DIR: z.string().min(1).default('/opt/attune/artifacts'),
+  ATTUNE__WORKER__MAX_CONCURRENT_TASKS: positiveInt.default(10),
+});
+
+export type AgentConfig = ReturnType<typeof loadAgentConfig>;
+
+export function loadAgentConfig(env: Env = process.env) {
+  const c = parse(agentSchema, env);
+  return {
+    pool: c.ATTUNE_WORKER_NAME ?? `worker-${os.hostname()}`,
+    runtimeOverride: c.ATTUNE_WORKER_RUNTIMES,
+    labels: c.ATTUNE__WORKER__LABELS ?? {},
+    packsBaseDir: c.ATTUNE__PACKS_BASE_DIR,
+    runtimeEnvsDir: c.ATTUNE__RUNTIME_ENVS_DIR,
+    artifactsDir: c.ATTUNE__ARTIFACTS_DIR,
+    maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
+    temporal: loadTemporalConfig(env),
+  };
+}
+
+/** Settings for the CLI commands that act like Attune's API/executor (submit). */
+export function loadSubmitConfig(env: Env = process.env) {
+  const c = parse(bridgeSchema.pick({ ATTUNE__DATABASE__URL: true, ATTUNE__DATABASE__SCHEMA: true, ATTUNE__MESSAGE_QUEUE__URL: true }), env);
+  return { databaseUrl: c.ATTUNE__DATABASE__URL, databaseSchema: c.ATTUNE__DATABASE__SCHEMA, messageQueueUrl: c.ATTUNE__MESSAGE_QUEUE__URL };
+}

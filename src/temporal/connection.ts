@@ -1,0 +1,14 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { TemporalConfig } from '../config';
+
+/** The worker-side connection (Rust core). */
+export async function connectNative(config: TemporalConfig): Promise<NativeConnection> {
+  return NativeConnection.connect(config.connection);
+}
+
+/** A client over an existing native connection (agents, bridge) or a fresh one (CLI). */
+export async function createClient(config: TemporalConfig, native?: NativeConnection): Promise<Client> {
+  const connection = native ?? (await Connection.connect(config.connection));
+  return new Client({ connection, namespace: config.namespace });
+}

@@ -1,0 +1,171 @@
+/**
+ * The seam between workflows, the bridge's control-plane activities and the agent's activities.
+ * Every input and result carries a version `v` and only ever grows: executions run for days, and old
+ * and new bridges and agents must keep understanding each other's payloads.
+ * Nothing here may grow with action output: logs travel through the artifacts volume, not Temporal.
+ */
+
+export interface ExecutionWorkflowInput {
+  v: 1;
+  executionId: number;
+  workerId: number;
+  pool: string;
+}
+
+export interface DispatchSignal {
+  v: 1;
+  messageId: string;
+  actionRef: string;
+  releaseId: number | null;
+  releaseDigest: string | null;
+}
+
+export interface CancelSignal {
+  v: 1;
+  messageId: string;
+  sourceService: string | null;
+}
+
+export type ParameterDelivery = 'stdin' | 'file';
+export type ParameterFormat = 'json' | 'dotenv' | 'yaml';
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'jsonl';
+
+/** A runtime's `execution_config`, the parts the agent interprets. */
+export interface RuntimeExecutionConfig {
+  interpreter?: { binary?: string; args?: string[]; file_extension?: string | null };
+  inline_execution?: { strategy?: 'direct' | 'temp_file'; extension?: string | null; inject_shell_helpers?: boolean };
+  environment?: { env_type?: string; dir_name?: string; create_command?: string[]; interpreter_path?: string | null } | null;
+  dependencies?: { manifest_file?: string; install_command?: string[] } | null;
+  env_vars?: Record<string, string | { value: string; operation?: 'set' | 'prepend' | 'append'; separator?: string }>;
+}
+
+/** Everything the agent needs to run one execution, resolved by the bridge from Attune's rows. */
+export interface RunSpec {
+  v: 1;
+  executionId: number;
+  actionRef: string;
+  packRef: string;
+  releaseDigest: string | null;
+  entrypoint: string;
+  isAdhoc: boolean;
+  runtimeName: string | null;
+  executionConfig: RuntimeExecutionConfig;
+  parameters: Record<string, unknown>;
+  parameterDelivery: ParameterDelivery;
+  parameterFormat: ParameterFormat;
+  timeoutSeconds: number;
+  /** ATTUNE_* context computed from the rows (exec id, action, pack, rule, trigger, context keys…). */
+  contextEnv: Record<string, string>;
+  /** `execution.env_vars`, applied last (ATTUNE_* keys already removed). */
+  executionEnv: Record<string, string>;
+}
+
+/** Size, checksum and tail of one captured stream; the bytes themselves stay in the log file. */
+export interface LogSummary {
+  path: string;
+  /** Bytes the action wrote. */
+  totalBytes: number;
+  /** Bytes in the file (kept data plus the truncation notice, if any). */
+  fileBytes: number;
+  truncated: boolean;
+  bytesTruncated: number;
+  sha256: string;
+  /** The last few KB of output, for progress and debugging only. */
+  tail: string;
+}
+
+export type RunOutcomeKind = 'exited' | 'timed_out' | 'cancelled' | 'spawn_failed' | 'agent_shutdown';
+
+export interface RunOutcome {
+  v: 1;
+  kind: RunOutcomeKind;
+  /** OS exit status; -1 when killed by a signal or never started. */
+  exitCode: number;
+  durationMs: number;
+  stdout: LogSummary | null;
+  stderr: LogSummary | null;
+  /** Set for spawn failures and stdin write errors. */
+  error: string | null;
+  agentId: string;
+}
+
+export interface ClaimResult {
+  v: 1;
+  agentId: string;
+  taskQueue: string;
+  controlTaskQueue: string;
+}
+
+export interface RunProgress {
+  stdoutBytes: number;
+  stderrBytes: number;
+  lastLine: string;
+  pid: number | null;
+}
+
+/** Activities served by every agent of a pool, on the pool's shared queue. */
+export interface PoolActivities {
+  claimAgent(input: { v: 1; executionId: number }): Promise<ClaimResult>;
+}
+
+/** Activities served by one agent process, on its unique queue. */
+export interface AgentActivities {
+  runAction(spec: RunSpec): Promise<RunOutcome>;
+}
+
+/** Served by one agent process on its control queue, with slots of its own. */
+export interface AgentControlActivities {
+  killAction(input: { v: 1; executionId: number; reason: 'cancel' }): Promise<{ v: 1; signalled: boolean }>;
+  holdPresence(input: { v: 1; agentId: string }): Promise<void>;
+}
+
+export type PrepareResult =
+  | { v: 1; kind: 'ready'; spec: RunSpec; outputFormat: OutputFormat }
+  | { v: 1; kind: 'invalid'; error: string }
+  | { v: 1; kind: 'skip'; status: string; reason: string };
+
+export type BeginResult = { v: 1; kind: 'running' } | { v: 1; kind: 'canceling' } | { v: 1; kind: 'skip'; status: string };
+
+export interface CompleteInput {
+  v: 1;
+  executionId: number;
+  /** What the agent reported; null when no process ran to completion (see `failure`). */
+  outcome: RunOutcome | null;
+  /** Used when there is no outcome: cancelled before start, preparation failed, no agent, agent lost. */
+  failure: { status: 'cancelled' | 'failed'; error: string } | null;
+  /** The action's output_format, for parsing stdout into `data`. */
+  outputFormat: OutputFormat;
+}
+
+export interface CompleteResult {
+  v: 1;
+  applied: boolean;
+  status: string;
+  previousStatus: string | null;
+}
+
+export interface AgentCapabilities {
+  runtimes: string[];
+  runtime_versions: Record<string, string[]>;
+  detected_interpreters: { name: string; path: string; version: string | null }[];
+  labels: Record<string, string>;
+  max_concurrent_executions: number;
+}
+
+export interface AgentSessionInput {
+  v: 1;
+  agentId: string;
+  pool: string;
+  hostname: string;
+  startedAt: string;
+  agentVersion: string;
+  capabilities: AgentCapabilities;
+}
+
+/** Activities served by the bridge (control plane) on its own queue; the only ones touching DB and bus. */
+export interface ControlActivities {
+  prepareExecution(input: { v: 1; executionId: number; workerId: number; dispatch: DispatchSignal }): Promise<PrepareResult>;
+  beginExecution(input: { v: 1; executionId: number; workerId: number }): Promise<BeginResult>;
+  completeExecution(input: CompleteInput): Promise<CompleteResult>;
+  syncPools(input: { v: 1; announce?: AgentSessionInput; departed?: string }): Promise<void>;
+}

@@ -1,0 +1,21 @@
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { AgentControlActivities, AgentSessionInput, ControlActivities } from '../src/temporal/contracts';
+import { agentControlTaskQueue } from '../src/temporal/names';
+import { controlOptions, presenceOptions } from './options';
+
+/**
+ * Lives exactly as long as one agent process. The agent heartbeats `holdPresence` on its own control
+ * queue; when it stops (shutdown, crash, lost network) the heartbeat times out and the bridge re-syncs
+ * the pool's Attune worker row. Heartbeats write no history, so this stays a handful of events.
+ */
+export async function agentSessionWorkflow(input: AgentSessionInput): Promise<void> {
+  const control = proxyActivities<ControlActivities>(controlOptions(workflowInfo().taskQueue));
+  await control.syncPools({ v: 1, announce: input });
+  const presence = proxyActivities<AgentControlActivities>(presenceOptions(agentControlTaskQueue(input.agentId)));
+  try {
+    await presence.holdPresence({ v: 1, agentId: input.agentId });
+  } catch (err) {
+    log.info('agent presence ended', { agentId: input.agentId, reason: String(err) });
+  }
+  await control.syncPools({ v: 1, departed: input.agentId });
+}

@@ -1,0 +1,2 @@
+export { executionWorkflow, dispatchSignal, cancelSignal, stateQuery } from './execution';
+export { agentSessionWorkflow } from './agent-session';
