@@ -61,16 +61,18 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     pid = child.pid ?? null;
     if (pid !== null) req.onSpawn?.(pid);
 
-    let stopReason: 'cancelled' | 'timed_out' | null = null;
-    let killing: Promise<void> | null = null;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let stopReason = null as 'cancelled' | 'timed_out' | null;
+    let killing = null as Promise<void> | null;
+    const exited = new Promise<void>((resolve) => {
+      void child.once('exit', () => resolve()); // (execa's child is also a promise)
+    });
     const stop = (reason: 'cancelled' | 'timed_out') => {
       if (stopReason !== null || pid === null) return;
       stopReason = reason;
       killing = killGroup(pid, exited, req.killGraceMs);
     };
     const onAbort = () => stop('cancelled');
-    if (req.signal.aborted) onAbort();
+    if (req.signal.aborted) stop('cancelled');
     else req.signal.addEventListener('abort', onAbort, { once: true });
     const deadline = setTimeout(() => stop('timed_out'), req.timeoutMs);
 

@@ -30,7 +30,7 @@ export class Parking {
             'x-original-routing-key': msg.fields.routingKey,
           },
         },
-        (err) => (err ? reject(err) : resolve()),
+        (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker did not confirm the message')) : resolve()),
       );
     });
   }

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { findAction, findEnforcementRefs, findRuntime, type ActionRow, type RuntimeRow } from '../src/attune/db/actions';
 import { loadExecution, type ExecutionRow } from '../src/attune/db/executions';
 import { isTerminal } from '../src/attune/status';
-import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec, RuntimeExecutionConfig } from '../src/temporal/contracts';
+import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec } from '../src/temporal/contracts';
 import { scalarText } from '../activities/params';
 
 export interface PrepareDeps {
@@ -48,7 +48,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     entrypoint: action.entrypoint,
     isAdhoc: action.is_adhoc,
     runtimeName: runtime ? runtime.name.toLowerCase() : null,
-    executionConfig: (runtime?.execution_config ?? {}) as RuntimeExecutionConfig,
+    executionConfig: (runtime?.execution_config ?? {}),
     parameters: parameters as Record<string, unknown>,
     parameterDelivery: action.parameter_delivery.toLowerCase() as ParameterDelivery,
     parameterFormat: action.parameter_format.toLowerCase() as ParameterFormat,

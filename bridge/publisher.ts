@@ -33,7 +33,7 @@ export class AttunePublisher {
           timestamp: Math.floor(Date.now() / 1000),
           contentType: 'application/json',
         },
-        (err) => (err ? reject(err) : resolve()),
+        (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker did not confirm the message')) : resolve()),
       );
     });
   }

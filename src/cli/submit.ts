@@ -97,7 +97,7 @@ export async function submit(config: SubmitConfig, actionRef: string, opts: { pa
     await channel.waitForConfirms();
     out(`execution ${executionId} (${action.ref}) scheduled on worker ${worker.id} "${worker.name}"`);
     if (!follow) return;
-    const finalStatus = await follow;
+    const finalStatus = await follow.done;
     const result = await db.query<{ status: string; result: unknown }>(`SELECT status, result FROM execution WHERE id = $1`, [executionId]);
     out(`final status: ${result.rows[0]?.status}`);
     out(`result: ${JSON.stringify(result.rows[0]?.result, null, 2)}`);
@@ -111,11 +111,11 @@ export async function submit(config: SubmitConfig, actionRef: string, opts: { pa
 }
 
 /** Binds a private queue to the status and completion keys before dispatching, so nothing is missed. */
-async function followExecution(channel: amqp.Channel, executionId: number): Promise<Promise<string>> {
+async function followExecution(channel: amqp.Channel, executionId: number): Promise<{ done: Promise<string> }> {
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
   await channel.bindQueue(queue, EXCHANGES.executions, ROUTING.statusChanged);
   await channel.bindQueue(queue, EXCHANGES.executions, ROUTING.completed);
-  return new Promise<string>((resolve) => {
+  const done = new Promise<string>((resolve) => {
     void channel.consume(
       queue,
       (msg) => {
@@ -129,6 +129,7 @@ async function followExecution(channel: amqp.Channel, executionId: number): Prom
       { noAck: true },
     );
   });
+  return { done };
 }
 
 function out(line: string): void {
