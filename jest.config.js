@@ -1,5 +1,5 @@
 /** Unit tests are pure and fast; e2e tests talk to the real PostgreSQL, RabbitMQ and Temporal. */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 module.exports = {
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },

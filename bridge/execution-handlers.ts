@@ -41,6 +41,14 @@ async function signalWithStart(deps: ExecutionHandlerDeps, executionId: number, 
   }
 }
 
+/**
+ * Fault injection for the crash tests: ATTUNE_TEMPORAL_CRASH_AT=before-start|after-start makes the bridge
+ * SIGKILL itself at that point of handling a dispatch, i.e. after receiving it and before acking it.
+ */
+function crashPoint(point: 'before-start' | 'after-start'): void {
+  if (process.env.ATTUNE_TEMPORAL_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}
+
 export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
   return async (envelope: IncomingEnvelope) => {
     if (envelope.message_type !== 'ExecutionRequested') {
@@ -59,7 +67,9 @@ export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
       releaseId: payload.release_id,
       releaseDigest: payload.release_digest,
     };
+    crashPoint('before-start');
     await signalWithStart(deps, payload.execution_id, SIGNALS.dispatch, dispatch);
+    crashPoint('after-start');
     deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
     return { kind: 'ack' };
   };

@@ -1,0 +1,247 @@
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client as PgClient, Pool } from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { newEnvelope } from '../../src/attune/envelope';
+import { EXCHANGES, ROUTING } from '../../src/attune/topology';
+import { ensureAction, type ActionSeed } from '../../src/demo/sample-pack';
+import { workflowIdForExecution } from '../../src/temporal/names';
+import { CliProcess } from './processes';
+import { SERVICES, databaseUrlFor } from './services';
+
+const SCHEMA = readFileSync(path.join(__dirname, '..', 'fixtures', 'attune-schema.sql'), 'utf8');
+export const TEST_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
+
+export const TEST_ACTIONS: ActionSeed[] = [
+  { ref: 'tests.ok_json', entrypoint: 'ok_json.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.fail', entrypoint: 'fail.sh', runtime: 'shell' },
+  { ref: 'tests.sleep', entrypoint: 'sleep.sh', runtime: 'shell' },
+  { ref: 'tests.big_output', entrypoint: 'big_output.sh', runtime: 'shell' },
+];
+
+export interface BusMessage {
+  type: string;
+  routingKey: string;
+  payload: Record<string, unknown>;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * One isolated Attune "deployment" per test file over the real services: its own database (Attune's
+ * schema, ids starting at a unique base so workflow ids never collide across runs), its own pool and
+ * bridge task queue, a bridge and an agent as real CLI processes, and an observer on the bus.
+ */
+export class TestDeployment {
+  readonly id = randomUUID().slice(0, 8);
+  readonly pool = `test-${this.id}`;
+  readonly dbName = `attune_test_${this.id}`;
+  readonly dir = mkdtempSync(path.join(os.tmpdir(), `attune-e2e-${this.id}-`));
+  readonly markerDir = path.join(this.dir, 'markers');
+  readonly artifactsDir = path.join(this.dir, 'artifacts');
+  db!: Pool;
+  temporal!: Client;
+  private mq!: ChannelModel;
+  private channel!: ConfirmChannel;
+  readonly messages: BusMessage[] = [];
+  bridge: CliProcess | null = null;
+  agents: CliProcess[] = [];
+  workerId = 0;
+  private temporalConnection!: Connection;
+
+  async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string> } = {}): Promise<this> {
+    mkdirSync(this.markerDir, { recursive: true });
+    mkdirSync(this.artifactsDir, { recursive: true });
+    const admin = new PgClient({ connectionString: SERVICES.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${this.dbName}`);
+    await admin.end();
+    this.db = new Pool({ connectionString: databaseUrlFor(this.dbName), options: '-c search_path=attune,public', max: 4 });
+    await this.db.query(SCHEMA);
+    const base = Date.now() * 1000;
+    await this.db.query(`SELECT setval('execution_id_seq', ${base}), setval('worker_id_seq', ${base})`);
+    for (const action of TEST_ACTIONS) await ensureAction(this.db, action);
+
+    this.mq = await amqp.connect(SERVICES.amqpUrl);
+    this.channel = await this.mq.createConfirmChannel();
+    await this.channel.assertExchange(EXCHANGES.executions, 'topic', { durable: true });
+    const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await this.channel.bindQueue(queue, EXCHANGES.executions, ROUTING.statusChanged);
+    await this.channel.bindQueue(queue, EXCHANGES.executions, ROUTING.completed);
+    await this.channel.consume(
+      queue,
+      (msg) => {
+        if (!msg) return;
+        const envelope = JSON.parse(msg.content.toString('utf8')) as { message_type: string; payload: Record<string, unknown> };
+        this.messages.push({ type: envelope.message_type, routingKey: msg.fields.routingKey, payload: envelope.payload, properties: msg.properties as unknown as Record<string, unknown> });
+      },
+      { noAck: true },
+    );
+    this.temporalConnection = await Connection.connect({ address: SERVICES.temporalAddress });
+    this.temporal = new Client({ connection: this.temporalConnection, namespace: SERVICES.namespace });
+
+    this.startBridge(opts.bridgeEnv);
+    if (opts.agent !== false) {
+      this.startAgent();
+      this.workerId = await this.waitForWorker();
+    }
+    return this;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string | undefined> {
+    return {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ATTUNE__DATABASE__URL: databaseUrlFor(this.dbName),
+      ATTUNE__MESSAGE_QUEUE__URL: SERVICES.amqpUrl,
+      TEMPORAL_ADDRESS: SERVICES.temporalAddress,
+      TEMPORAL_NAMESPACE: SERVICES.namespace,
+      ATTUNE_TEMPORAL_BRIDGE_QUEUE: `attune-bridge-${this.id}`,
+      ATTUNE_TEMPORAL_PARKING_QUEUE: `attune-temporal.parked.${this.id}`,
+      ATTUNE_TEMPORAL_POOL_SYNC_SECONDS: '2',
+      ATTUNE_WORKER_NAME: this.pool,
+      ATTUNE__PACKS_BASE_DIR: TEST_PACKS_DIR,
+      ATTUNE__ARTIFACTS_DIR: this.artifactsDir,
+      ATTUNE__RUNTIME_ENVS_DIR: path.join(this.dir, 'runtime_envs'),
+      MARKER_DIR: this.markerDir,
+      ...extra,
+    };
+  }
+
+  startBridge(extra: Record<string, string> = {}): CliProcess {
+    this.bridge = new CliProcess(['bridge'], this.env(extra), path.join(this.dir, 'bridge.log'));
+    return this.bridge;
+  }
+
+  startAgent(extra: Record<string, string> = {}): CliProcess {
+    const agent = new CliProcess(['agent'], this.env(extra), path.join(this.dir, `agent-${this.agents.length}.log`));
+    this.agents.push(agent);
+    return agent;
+  }
+
+  async waitForWorker(timeoutMs = 60_000): Promise<number> {
+    return eventually(async () => {
+      const { rows } = await this.db.query<{ id: string }>(
+        `SELECT id FROM worker WHERE name = $1 AND status = 'active' AND last_heartbeat > NOW() - INTERVAL '90 seconds'`,
+        [this.pool],
+      );
+      return rows[0] ? Number(rows[0].id) : undefined;
+    }, timeoutMs, `worker row for pool ${this.pool}`);
+  }
+
+  /** Creates an execution as Attune's API does and schedules it on our worker, without dispatching. */
+  async createExecution(actionRef: string, config: Record<string, unknown> = {}, opts: { timeoutSeconds?: number } = {}): Promise<number> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `INSERT INTO execution (action, action_ref, config, status, worker, timeout_seconds)
+       SELECT id, ref, $2::jsonb, 'scheduled', $3, $4 FROM action WHERE ref = $1 RETURNING id`,
+      [actionRef, JSON.stringify(config), this.workerId, opts.timeoutSeconds ?? null],
+    );
+    return Number(rows[0]!.id);
+  }
+
+  dispatchEnvelope(executionId: number, actionRef: string, config: Record<string, unknown> = {}) {
+    return newEnvelope(
+      'ExecutionRequested',
+      { execution_id: executionId, worker_id: this.workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: null, release_digest: null },
+      'executor',
+    );
+  }
+
+  async publish(routingKey: string, body: Buffer | object): Promise<void> {
+    const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
+    this.channel.publish(EXCHANGES.executions, routingKey, content, { persistent: true, contentType: 'application/json' });
+    await this.channel.waitForConfirms();
+  }
+
+  /** The executor's dispatch, published to `execution.dispatch.worker.{id}`. */
+  async dispatch(actionRef: string, config: Record<string, unknown> = {}, opts: { timeoutSeconds?: number } = {}): Promise<number> {
+    const executionId = await this.createExecution(actionRef, config, opts);
+    await this.publish(ROUTING.dispatch(this.workerId), this.dispatchEnvelope(executionId, actionRef, config));
+    return executionId;
+  }
+
+  /** What Attune's API does to cancel: `canceling` for a running row, then the cancel message. */
+  async cancel(executionId: number): Promise<void> {
+    await this.db.query(`UPDATE execution SET status = 'canceling' WHERE id = $1 AND status = 'running'`, [executionId]);
+    await this.publish(
+      ROUTING.cancel(this.workerId),
+      newEnvelope('ExecutionCancelRequested', { execution_id: executionId, worker_id: this.workerId }, 'api-service'),
+    );
+  }
+
+  async row(executionId: number): Promise<{ status: string; result: Record<string, unknown> | null; started_at: Date | null }> {
+    const { rows } = await this.db.query(`SELECT status, result, started_at FROM execution WHERE id = $1`, [executionId]);
+    return rows[0];
+  }
+
+  messagesFor(executionId: number, type?: string): BusMessage[] {
+    return this.messages.filter((m) => m.payload.execution_id === executionId && (!type || m.type === type));
+  }
+
+  /** Waits for ExecutionCompleted on the bus, then returns the row. */
+  async waitForCompletion(executionId: number, timeoutMs = 90_000) {
+    await eventually(async () => (this.messagesFor(executionId, 'ExecutionCompleted').length > 0 ? true : undefined), timeoutMs, `ExecutionCompleted for ${executionId}`);
+    return this.row(executionId);
+  }
+
+  async waitForStatus(executionId: number, status: string, timeoutMs = 60_000): Promise<void> {
+    await eventually(async () => ((await this.row(executionId)).status === status ? true : undefined), timeoutMs, `execution ${executionId} ${status}`);
+  }
+
+  runsRecorded(): string[] {
+    try {
+      return readFileSync(path.join(this.markerDir, 'runs'), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  }
+
+  async parked(): Promise<{ reason: string; body: string }[]> {
+    const out: { reason: string; body: string }[] = [];
+    const queue = `attune-temporal.parked.${this.id}`;
+    for (;;) {
+      const msg = await this.channel.get(queue, { noAck: true });
+      if (!msg) return out;
+      out.push({ reason: String((msg.properties.headers as Record<string, unknown>)['x-parked-reason']), body: msg.content.toString('utf8') });
+    }
+  }
+
+  async history(executionId: number) {
+    return this.temporal.workflow.getHandle(workflowIdForExecution(executionId)).fetchHistory();
+  }
+
+  /** With RECORD_HISTORIES=1, saves the workflow history as a replay fixture (test/fixtures/histories). */
+  async recordHistory(executionId: number, name: string): Promise<void> {
+    if (!process.env.RECORD_HISTORIES) return;
+    const history = await this.history(executionId);
+    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+    writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(history));
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all([...this.agents.map((a) => a.stop()), this.bridge?.stop()]);
+    for (const q of [`attune-temporal.parked.${this.id}`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {
+      await this.channel?.deleteQueue(q).catch(() => undefined);
+    }
+    await this.mq?.close().catch(() => undefined);
+    await this.temporalConnection?.close();
+    await this.db?.end();
+    const admin = new PgClient({ connectionString: SERVICES.databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
+    await admin.end();
+    if (!process.env.KEEP_TEST_DIRS) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

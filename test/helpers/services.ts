@@ -1,0 +1,13 @@
+/** Connection settings of the services scripts/services.sh starts (scripts/env.sh defaults). */
+export const SERVICES = {
+  databaseUrl: process.env.ATTUNE__DATABASE__URL ?? 'postgres://postgres@127.0.0.1:55432/attune',
+  amqpUrl: process.env.ATTUNE__MESSAGE_QUEUE__URL ?? 'amqp://guest:guest@127.0.0.1:55672',
+  temporalAddress: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+  namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+};
+
+export function databaseUrlFor(name: string): string {
+  const url = new URL(SERVICES.databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
