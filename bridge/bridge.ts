@@ -55,7 +55,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     log.info({ pool, workerId }, 'consuming pool queues');
   };
 
-  const registry = new PoolRegistry({ client, db, log, attach });
+  const registry = new PoolRegistry({ client, db, log, attach, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

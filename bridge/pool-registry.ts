@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { listOwnWorkers, markWorkerInactive, upsertWorker } from '../src/attune/db/workers';
+import { ensureWorkerRow, listOwnWorkers, markWorkerInactive, upsertWorker } from '../src/attune/db/workers';
 import type { AgentCapabilities, AgentSessionInput } from '../src/temporal/contracts';
 import { WORKFLOW_TYPES } from '../src/temporal/names';
 import { AGENT_VERSION } from '../src/version';
@@ -10,6 +10,8 @@ export interface PoolRegistryDeps {
   client: Client;
   db: Pool;
   log: Logger;
+  /** Sessions are per bridge deployment: several Attune installations may share one namespace. */
+  bridgeTaskQueue: string;
   /** Called for every pool with a worker row, so this bridge consumes its queues. */
   attach: (workerId: number, pool: string) => Promise<void>;
 }
@@ -25,7 +27,7 @@ export class PoolRegistry {
   async sync(opts: { announce?: AgentSessionInput; departed?: string } = {}): Promise<void> {
     const sessions = new Map<string, AgentSessionInput>();
     for await (const wf of this.deps.client.workflow.list({
-      query: `WorkflowType = '${WORKFLOW_TYPES.agentSession}' AND ExecutionStatus = 'Running'`,
+      query: `WorkflowType = '${WORKFLOW_TYPES.agentSession}' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.deps.bridgeTaskQueue}'`,
     })) {
       const session = wf.memo?.session as AgentSessionInput | undefined;
       if (session?.v === 1) sessions.set(session.agentId, session);
@@ -37,8 +39,9 @@ export class PoolRegistry {
     const byPool = new Map<string, AgentSessionInput[]>();
     for (const s of sessions.values()) byPool.set(s.pool, [...(byPool.get(s.pool) ?? []), s]);
     for (const [pool, members] of byPool) {
-      const workerId = await upsertWorker(this.deps.db, { name: pool, host: members[0]!.hostname, capabilities: poolCapabilities(members) });
-      await this.deps.attach(workerId, pool);
+      // Queues first, then the row goes active: nothing can be dispatched to a queue not yet declared.
+      await this.deps.attach(await ensureWorkerRow(this.deps.db, pool), pool);
+      await upsertWorker(this.deps.db, { name: pool, host: members[0]!.hostname, capabilities: poolCapabilities(members) });
     }
     for (const own of await listOwnWorkers(this.deps.db)) {
       if (!byPool.has(own.name)) {

@@ -25,6 +25,22 @@ export async function upsertWorker(db: Pool, reg: WorkerRegistration): Promise<n
   return Number(rows[0]!.id);
 }
 
+/**
+ * The row for `name`, created inactive when missing, so its queues can be declared before Attune's
+ * scheduler can choose it (a dispatch published before the queue exists would be dropped by the broker).
+ */
+export async function ensureWorkerRow(db: Pool, name: string): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `WITH created AS (
+       INSERT INTO worker (name, worker_type, worker_role, status, capabilities)
+       VALUES ($1, 'container', 'action', 'inactive', '{"attune_temporal": {}}'::jsonb)
+       ON CONFLICT (name) DO NOTHING RETURNING id)
+     SELECT id FROM created UNION ALL SELECT id FROM worker WHERE name = $1`,
+    [name],
+  );
+  return Number(rows[0]!.id);
+}
+
 /** Worker rows this adapter registered (marked in capabilities), for re-attaching consumers at start. */
 export async function listOwnWorkers(db: Pool): Promise<{ id: number; name: string; status: string }[]> {
   const { rows } = await db.query<{ id: string; name: string; status: string }>(

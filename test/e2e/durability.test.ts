@@ -1,0 +1,70 @@
+import { ROUTING } from '../../src/attune/topology';
+import { newEnvelope } from '../../src/attune/envelope';
+import { TestDeployment } from '../helpers/deployment';
+
+/** Crashes and message orderings that Attune's native worker loses; here nothing is lost or run twice. */
+describe('durability of the dispatch path', () => {
+  const d = new TestDeployment();
+  beforeAll(() => d.setup(), 120_000);
+  afterAll(() => d.teardown());
+
+  const cancelMessage = (executionId: number) =>
+    newEnvelope('ExecutionCancelRequested', { execution_id: executionId, worker_id: d.workerId }, 'api-service');
+
+  it('a cancel that arrives before its dispatch ends cancelled, and the action never runs', async () => {
+    const id = await d.createExecution('tests.ok_json');
+    await d.publish(ROUTING.cancel(d.workerId), cancelMessage(id));
+    await d.waitForStatus(id, 'cancelled');
+    await d.publish(ROUTING.dispatch(d.workerId), d.dispatchEnvelope(id, 'tests.ok_json'));
+    await new Promise((r) => setTimeout(r, 2000));
+    const row = await d.row(id);
+    expect(row.status).toBe('cancelled');
+    expect(row.result).toMatchObject({ cancelled: true, error: 'Cancelled before execution started' });
+    expect(row.started_at).toBeNull();
+    expect(d.runsRecorded()).not.toContain(String(id));
+    expect(d.messagesFor(id, 'ExecutionCompleted')).toHaveLength(1);
+    await d.recordHistory(id, 'cancelled-before-dispatch');
+  });
+
+  it('a cancel before dispatch holds across a bridge restart', async () => {
+    await d.bridge!.stop();
+    const id = await d.createExecution('tests.ok_json');
+    await d.publish(ROUTING.cancel(d.workerId), cancelMessage(id));
+    d.startBridge();
+    await d.waitForStatus(id, 'cancelled');
+    await d.bridge!.stop();
+    await d.publish(ROUTING.dispatch(d.workerId), d.dispatchEnvelope(id, 'tests.ok_json'));
+    d.startBridge();
+    // The restarted bridge drains the dispatch; it must be rejected, not run.
+    const probe = await d.dispatch('tests.ok_json', { probe: true });
+    await d.waitForCompletion(probe);
+    expect((await d.row(id)).status).toBe('cancelled');
+    expect(d.runsRecorded()).not.toContain(String(id));
+  });
+
+  it.each(['before-start', 'after-start'])('a bridge SIGKILLed %s, before acking, completes the execution exactly once after restart', async (point) => {
+    await d.bridge!.stop();
+    const crashing = d.startBridge({ ATTUNE_TEMPORAL_CRASH_AT: point });
+    const id = await d.dispatch('tests.ok_json', { crash: point });
+    const exit = await crashing.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    d.startBridge();
+    const row = await d.waitForCompletion(id);
+    expect(row.status).toBe('completed');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(d.runsRecorded().filter((r) => r === String(id))).toHaveLength(1);
+    expect(d.messagesFor(id, 'ExecutionCompleted')).toHaveLength(1);
+  });
+
+  it('a dispatch for a row Attune already failed is fenced: nothing runs, nothing is overwritten', async () => {
+    const id = await d.createExecution('tests.ok_json');
+    await d.db.query(`UPDATE execution SET status = 'failed', result = '{"error":"abandoned by executor"}' WHERE id = $1`, [id]);
+    await d.publish(ROUTING.dispatch(d.workerId), d.dispatchEnvelope(id, 'tests.ok_json'));
+    const probe = await d.dispatch('tests.ok_json', { probe: 2 });
+    await d.waitForCompletion(probe);
+    const row = await d.row(id);
+    expect(row).toMatchObject({ status: 'failed', result: { error: 'abandoned by executor' } });
+    expect(d.runsRecorded()).not.toContain(String(id));
+    expect(d.messagesFor(id)).toHaveLength(0);
+  });
+});
