@@ -50,6 +50,17 @@ program
   );
 
 program
+  .command('replay')
+  .description('replay recorded workflow histories against this build (nondeterminism check before a deploy)')
+  .argument('<paths...>', 'history JSON files or directories')
+  .action((paths: string[]) =>
+    runMain(async () => {
+      const { replay } = await import('./replay');
+      await replay(paths);
+    }),
+  );
+
+program
   .command('dev')
   .description('start services, a bridge and one agent with the sample pack, then run a sample execution')
   .option('--keep', 'keep everything running after the sample execution')

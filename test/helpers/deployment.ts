@@ -1,6 +1,7 @@
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient, Pool } from 'pg';
@@ -215,9 +216,12 @@ export class TestDeployment {
   /** With RECORD_HISTORIES=1, saves the workflow history as a replay fixture (test/fixtures/histories). */
   async recordHistory(executionId: number, name: string): Promise<void> {
     if (!process.env.RECORD_HISTORIES) return;
-    const history = await this.history(executionId);
-    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
-    writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), historyToJSON(history));
+    // The CLI writes the canonical JSON form that Worker.runReplayHistory reads back.
+    const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
+    const cli = [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p));
+    if (!cli) throw new Error('temporal CLI not found in the cache; run scripts/services.sh up');
+    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowIdForExecution(executionId), '--address', SERVICES.temporalAddress, '--namespace', SERVICES.namespace, '--output', 'json']);
+    writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
   }
 
   async teardown(): Promise<void> {

@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { CLI } from '../helpers/processes';
+
+/**
+ * Executions run for days across deployments: every recorded history must replay against the workflow
+ * code we ship (dist/workflows, as the bridge bundles it). A change that breaks one needs `patched()`.
+ * Re-record with `RECORD_HISTORIES=1 npx jest --selectProjects e2e` when adding scenarios.
+ * (Replay runs in a child process: jest's module sandbox breaks protobufjs's type checks.)
+ */
+const dir = path.join(__dirname, '..', 'fixtures', 'histories');
+const run = promisify(execFile);
+
+async function replay(target: string): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [CLI, 'replay', target]);
+    return { code: 0, stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, stdout: e.stdout };
+  }
+}
+
+describe('recorded workflow histories', () => {
+  it('cover the main paths and all replay against the current workflow code', async () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(files).toEqual(expect.arrayContaining(['completed-json.json', 'failed-exit.json', 'timeout.json', 'cancelled-running.json', 'cancelled-before-dispatch.json']));
+    const { code, stdout } = await replay(dir);
+    expect(stdout).toContain(`${files.length} passed, 0 failed`);
+    expect(code).toBe(0);
+  });
+
+  it('detects a history the code no longer matches', async () => {
+    const history = readFileSync(path.join(dir, 'completed-json.json'), 'utf8').replace('"name": "prepareExecution"', '"name": "somethingElse"');
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
+    writeFileSync(path.join(tmp, 'altered.json'), history);
+    const { code, stdout } = await replay(path.join(tmp, 'altered.json'));
+    expect(stdout).toContain('0 passed, 1 failed');
+    expect(code).toBe(1);
+  });
+});
