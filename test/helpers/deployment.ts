@@ -23,6 +23,12 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.big_output', entrypoint: 'big_output.sh', runtime: 'shell' },
 ];
 
+export interface ExecutionRowView {
+  status: string;
+  result: Record<string, unknown> | null;
+  started_at: Date | null;
+}
+
 export interface BusMessage {
   type: string;
   routingKey: string;
@@ -172,9 +178,9 @@ export class TestDeployment {
     );
   }
 
-  async row(executionId: number): Promise<{ status: string; result: Record<string, unknown> | null; started_at: Date | null }> {
-    const { rows } = await this.db.query(`SELECT status, result, started_at FROM execution WHERE id = $1`, [executionId]);
-    return rows[0];
+  async row(executionId: number): Promise<ExecutionRowView> {
+    const { rows } = await this.db.query<ExecutionRowView>(`SELECT status, result, started_at FROM execution WHERE id = $1`, [executionId]);
+    return rows[0]!;
   }
 
   messagesFor(executionId: number, type?: string): BusMessage[] {

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: build, lint (with the workflow determinism fence), start the real services
+# (PostgreSQL, RabbitMQ, Temporal dev server), unit + end-to-end + replay tests on Node 20, then the
+# unit tests and an agent smoke test on the current LTS lines (Node 22 and 24).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+echo "[test] lint"
+npm run --silent lint
+bash scripts/services.sh up
+. scripts/env.sh
+results=.tmp/jest
+rm -rf "$results" && mkdir -p "$results"
+echo "[test] jest on $(node --version)"
+npx jest --runInBand --json --outputFile="$results/node20.json" "$@"
+for major in 22 24; do
+  node_bin=$(bash scripts/node-lts.sh "$major")
+  echo "[test] unit tests and agent smoke test on $("$node_bin" --version)"
+  "$node_bin" node_modules/jest/bin/jest.js --selectProjects unit --runInBand --json --outputFile="$results/node$major.json"
+  ATTUNE_WORKER_NAME=lts-smoke "$node_bin" dist/src/cli/main.js agent --detect-only | grep -q '"name": "shell"'
+done
+# One plain summary line over every jest run.
+node -e 'const fs=require("fs");let p=0,f=0,s=0;for(const x of fs.readdirSync(process.argv[1])){const r=JSON.parse(fs.readFileSync(process.argv[1]+"/"+x));p+=r.numPassedTests;f+=r.numFailedTests;s+=r.numPendingTests}console.log(`${p} passed, ${f} failed${s?`, ${s} skipped`:""}`)' "$results"
