@@ -6,6 +6,7 @@ import { createDbPool } from '../src/attune/db/pool';
 import { listOwnWorkers } from '../src/attune/db/workers';
 import { declareCommonInfrastructure, declareParkingQueue, workerQueues } from '../src/attune/topology';
 import { connectNative, createClient } from '../src/temporal/connection';
+import { createDataConverter } from '../src/temporal/data-converter';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue } from './consumer';
 import { cancelHandler, dispatchHandler } from './execution-handlers';
@@ -29,8 +30,9 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
   await declareParkingQueue(setup, config.parkingQueue, []);
   const parking = new Parking(amqp, config.parkingQueue);
   const publisher = new AttunePublisher(() => amqp.confirmChannel());
+  const dataConverter = createDataConverter();
   const connection = await connectNative(config.temporal);
-  const client = await createClient(config.temporal, connection);
+  const client = await createClient(config.temporal, dataConverter, connection);
 
   const attached = new Map<number, Promise<void>>();
   const attach = (workerId: number, pool: string): Promise<void> => {
@@ -59,6 +61,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
+    dataConverter,
     taskQueue: config.temporal.bridgeTaskQueue,
     workflowsPath: require.resolve('../workflows'),
     activities: createControlActivities({ db, publisher, registry, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds }),

@@ -7,6 +7,7 @@ import type { AgentConfig } from '../config';
 import type { AgentCapabilities, AgentSessionInput } from '../temporal/contracts';
 import { agentControlTaskQueue, agentTaskQueue, poolTaskQueue, workflowIdForAgentSession, WORKFLOW_TYPES } from '../temporal/names';
 import { connectNative, createClient } from '../temporal/connection';
+import { createDataConverter } from '../temporal/data-converter';
 import { createAgentActivities } from '../../activities';
 import { KillRegistry } from '../../activities/kill-registry';
 import { imageEnvironment } from '../../activities/child-env';
@@ -39,8 +40,9 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
   const detected = await detectRuntimes(baseEnv, config.runtimeOverride);
   if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
+  const dataConverter = createDataConverter();
   const connection = await connectNative(config.temporal);
-  const client = await createClient(config.temporal, connection);
+  const client = await createClient(config.temporal, dataConverter, connection);
   const kills = new KillRegistry();
   let shuttingDown = false;
   const activities = createAgentActivities({
@@ -55,7 +57,7 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
     isShuttingDown: () => shuttingDown,
     maxConcurrent: config.maxConcurrentTasks,
   });
-  const common = { connection, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}` };
+  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}` };
   const workers = await Promise.all([
     Worker.create({ ...common, taskQueue: poolTaskQueue(config.pool), activities: activities.pool, maxConcurrentActivityTaskExecutions: 1 }),
     Worker.create({ ...common, taskQueue: agentTaskQueue(agentId), activities: activities.agent, maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks }),

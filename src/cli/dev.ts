@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDbPool } from '../attune/db/pool';
 import { DEMO_ACTIONS, ensureAction } from '../demo/sample-pack';
@@ -33,6 +34,7 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
     ATTUNE_WORKER_NAME: 'demo',
   };
   mkdirSync(demoEnv.ATTUNE__ARTIFACTS_DIR!, { recursive: true });
+  demoEnv.ATTUNE_TEMPORAL_CODEC_KEYS_FILE = ensureDemoCodecKey(state);
 
   const db = createDbPool(demoEnv.ATTUNE__DATABASE__URL!, 'attune', log, 2);
   try {
@@ -67,6 +69,13 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
   }
+}
+
+/** A local payload-encryption key for the demo, created once (mode 0400) in the state directory. */
+function ensureDemoCodecKey(state: string): string {
+  const file = path.join(state, 'codec-keys');
+  if (!existsSync(file)) writeFileSync(file, `demo-1:${randomBytes(32).toString('base64')}\n`, { mode: 0o400 });
+  return file;
 }
 
 async function waitForWorker(env: Record<string, string>): Promise<void> {

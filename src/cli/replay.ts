@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { createDataConverter } from '../temporal/data-converter';
 
 /**
  * `attune-temporal replay PATH...`: replays workflow histories (JSON as written by `temporal workflow show
@@ -10,10 +11,11 @@ import { Worker } from '@temporalio/worker';
 export async function replay(paths: string[]): Promise<void> {
   const files = paths.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => f.endsWith('.json')).map((f) => path.join(p, f)) : [p]));
   if (files.length === 0) throw new Error('no history files given');
+  const dataConverter = createDataConverter();
   let failed = 0;
   for (const file of files) {
     try {
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, JSON.parse(readFileSync(file, 'utf8')) as unknown, path.basename(file));
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows'), dataConverter }, JSON.parse(readFileSync(file, 'utf8')) as unknown, path.basename(file));
       process.stdout.write(`ok      ${file}\n`);
     } catch (err) {
       failed += 1;

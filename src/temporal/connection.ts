@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalConfig } from '../config';
 
 /** The worker-side connection (Rust core). */
@@ -8,7 +9,7 @@ export async function connectNative(config: TemporalConfig): Promise<NativeConne
 }
 
 /** A client over an existing native connection (agents, bridge) or a fresh one (CLI). */
-export async function createClient(config: TemporalConfig, native?: NativeConnection): Promise<Client> {
+export async function createClient(config: TemporalConfig, dataConverter: DataConverter, native?: NativeConnection): Promise<Client> {
   const connection = native ?? (await Connection.connect(config.connection));
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter });
 }

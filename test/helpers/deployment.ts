@@ -11,7 +11,7 @@ import { EXCHANGES, ROUTING } from '../../src/attune/topology';
 import { ensureAction, type ActionSeed } from '../../src/demo/sample-pack';
 import { workflowIdForExecution } from '../../src/temporal/names';
 import { CliProcess } from './processes';
-import { SERVICES, databaseUrlFor } from './services';
+import { SERVICES, TEST_CODEC_KEYS, databaseUrlFor } from './services';
 
 const SCHEMA = readFileSync(path.join(__dirname, '..', 'fixtures', 'attune-schema.sql'), 'utf8');
 export const TEST_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
@@ -113,6 +113,7 @@ export class TestDeployment {
       ATTUNE__ARTIFACTS_DIR: this.artifactsDir,
       ATTUNE__RUNTIME_ENVS_DIR: path.join(this.dir, 'runtime_envs'),
       MARKER_DIR: this.markerDir,
+      ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
       ...extra,
     };
   }

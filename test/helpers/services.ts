@@ -6,6 +6,9 @@ export const SERVICES = {
   namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
 };
 
+/** A fixed payload-codec key for tests only (recorded histories are encrypted with it). */
+export const TEST_CODEC_KEYS = `test-1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 export function databaseUrlFor(name: string): string {
   const url = new URL(SERVICES.databaseUrl);
   url.pathname = `/${name}`;

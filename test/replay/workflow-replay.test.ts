@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { CLI } from '../helpers/processes';
+import { TEST_CODEC_KEYS } from '../helpers/services';
 
 /**
  * Executions run for days across deployments: every recorded history must replay against the workflow
@@ -16,7 +17,7 @@ const run = promisify(execFile);
 
 async function replay(target: string): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'replay', target]);
+    const { stdout } = await run(process.execPath, [CLI, 'replay', target], { env: { ...process.env, ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS } });
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string };
