@@ -64,7 +64,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     dataConverter,
     taskQueue: config.temporal.bridgeTaskQueue,
     workflowsPath: require.resolve('../workflows'),
-    activities: createControlActivities({ db, publisher, registry, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds }),
+    activities: createControlActivities({ db, publisher, registry, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret }),
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 

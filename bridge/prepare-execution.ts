@@ -4,11 +4,18 @@ import { loadExecution, type ExecutionRow } from '../src/attune/db/executions';
 import { isTerminal } from '../src/attune/status';
 import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec } from '../src/temporal/contracts';
 import { scalarText } from '../activities/params';
+import { attuneKeyHash, decryptAttuneJson } from '../src/attune/crypto';
+import { findExecutionConfigSecrets } from '../src/attune/db/secrets';
+import { ATTUNE_DEFAULT_JWT_SECRET, mintExecutionToken } from '../src/attune/execution-token';
+import { setAtPointer } from '../src/attune/json-pointer';
 
 export interface PrepareDeps {
   db: Pool;
   apiUrl: string;
   defaultTimeoutSeconds: number;
+  /** Attune's master key: stays in the control plane, never reaches an agent. */
+  encryptionKey: string | undefined;
+  jwtSecret: string | undefined;
 }
 
 const invalid = (error: string): PrepareResult => ({ v: 1, kind: 'invalid', error });
@@ -34,11 +41,18 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
   const runtime =
     (snapshot?.runtime as RuntimeRow | null | undefined) ?? (action.runtime !== null ? await findRuntime(deps.db, action.runtime) : null);
 
-  const parameters = row.config ?? {};
-  if (typeof parameters !== 'object' || Array.isArray(parameters)) return invalid('Failed to prepare execution context: Validation error: Execution config must be an object');
+  const config = row.config ?? {};
+  if (typeof config !== 'object' || Array.isArray(config)) return invalid('Failed to prepare execution context: Validation error: Execution config must be an object');
+  const parameters = structuredClone(config) as Record<string, unknown>;
+  try {
+    await restoreSecrets(deps, row.id, parameters);
+  } catch (err) {
+    return invalid(`Failed to prepare execution context: Failed to restore secret parameters for execution ${row.id}: ${(err as Error).message}`);
+  }
   const executionEnv = stringMap(row.env_vars);
   if (executionEnv === null) return invalid('Failed to prepare execution context: Validation error: Execution env_vars must be an object with string values');
 
+  const timeoutSeconds = effectiveTimeout(row, action, deps.defaultTimeoutSeconds);
   const spec: RunSpec = {
     v: 1,
     executionId: row.id,
@@ -49,14 +63,33 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     isAdhoc: action.is_adhoc,
     runtimeName: runtime ? runtime.name.toLowerCase() : null,
     executionConfig: (runtime?.execution_config ?? {}),
-    parameters: parameters as Record<string, unknown>,
+    parameters,
     parameterDelivery: action.parameter_delivery.toLowerCase() as ParameterDelivery,
     parameterFormat: action.parameter_format.toLowerCase() as ParameterFormat,
-    timeoutSeconds: effectiveTimeout(row, action, deps.defaultTimeoutSeconds),
-    contextEnv: await contextEnv(deps, row, parameters as Record<string, unknown>),
+    timeoutSeconds,
+    contextEnv: await contextEnv(deps, row, parameters),
     executionEnv: Object.fromEntries(Object.entries(executionEnv).filter(([k]) => !k.startsWith('ATTUNE_'))),
   };
+  if (row.permission_set_refs.length > 0) {
+    if (row.executor === null) return invalid(`Failed to prepare execution context: Permission denied: Execution ${row.id} has no executor identity for API access`);
+    const executor = row.executor;
+    spec.contextEnv.ATTUNE_API_TOKEN = mintExecutionToken({ ...row, executor }, timeoutSeconds, deps.jwtSecret ?? ATTUNE_DEFAULT_JWT_SECRET);
+  }
   return { v: 1, kind: 'ready', spec, outputFormat: action.output_format.toLowerCase() as OutputFormat };
+}
+
+/** Puts the decrypted secret parameters back into the parameters, as Attune's worker does. */
+async function restoreSecrets(deps: PrepareDeps, executionId: number, parameters: Record<string, unknown>): Promise<void> {
+  const secrets = await findExecutionConfigSecrets(deps.db, executionId);
+  if (secrets.length === 0) return;
+  const key = deps.encryptionKey;
+  if (!key) throw new Error('No encryption key configured');
+  const hash = attuneKeyHash(key);
+  for (const secret of secrets) {
+    if (secret.encryption_key_hash !== null && secret.encryption_key_hash !== hash) throw new Error(`Encryption key hash mismatch for secret path '${secret.json_path}'`);
+    if (typeof secret.encrypted_value !== 'string') throw new Error(`Secret at '${secret.json_path}' is not an encrypted string`);
+    setAtPointer(parameters, secret.json_path, decryptAttuneJson(secret.encrypted_value, key));
+  }
 }
 
 export const packRefOf = (actionRef: string) => actionRef.split('.')[0]!;

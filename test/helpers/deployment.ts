@@ -14,6 +14,8 @@ import { CliProcess } from './processes';
 import { SERVICES, TEST_CODEC_KEYS, databaseUrlFor } from './services';
 
 const SCHEMA = readFileSync(path.join(__dirname, '..', 'fixtures', 'attune-schema.sql'), 'utf8');
+export const TEST_ATTUNE_ENCRYPTION_KEY = 'attune-test-encryption-key-0123456789abcdef';
+export const TEST_JWT_SECRET = 'attune-test-jwt-secret';
 export const TEST_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
 
 export const TEST_ACTIONS: ActionSeed[] = [
@@ -21,6 +23,7 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.fail', entrypoint: 'fail.sh', runtime: 'shell' },
   { ref: 'tests.sleep', entrypoint: 'sleep.sh', runtime: 'shell' },
   { ref: 'tests.big_output', entrypoint: 'big_output.sh', runtime: 'shell' },
+  { ref: 'tests.secret_check', entrypoint: 'secret_check.sh', runtime: 'shell', outputFormat: 'json' },
 ];
 
 export interface ExecutionRowView {
@@ -97,12 +100,22 @@ export class TestDeployment {
     return this;
   }
 
-  env(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  /** The bridge gets Attune's database, broker and keys; an agent gets none of them. */
+  bridgeEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+    return {
+      ...this.agentEnv(),
+      ATTUNE__DATABASE__URL: databaseUrlFor(this.dbName),
+      ATTUNE__MESSAGE_QUEUE__URL: SERVICES.amqpUrl,
+      ATTUNE__SECURITY__ENCRYPTION_KEY: TEST_ATTUNE_ENCRYPTION_KEY,
+      ATTUNE__SECURITY__JWT_SECRET: TEST_JWT_SECRET,
+      ...extra,
+    };
+  }
+
+  agentEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
     return {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      ATTUNE__DATABASE__URL: databaseUrlFor(this.dbName),
-      ATTUNE__MESSAGE_QUEUE__URL: SERVICES.amqpUrl,
       TEMPORAL_ADDRESS: SERVICES.temporalAddress,
       TEMPORAL_NAMESPACE: SERVICES.namespace,
       ATTUNE_TEMPORAL_BRIDGE_QUEUE: `attune-bridge-${this.id}`,
@@ -119,12 +132,12 @@ export class TestDeployment {
   }
 
   startBridge(extra: Record<string, string> = {}): CliProcess {
-    this.bridge = new CliProcess(['bridge'], this.env(extra), path.join(this.dir, 'bridge.log'));
+    this.bridge = new CliProcess(['bridge'], this.bridgeEnv(extra), path.join(this.dir, 'bridge.log'));
     return this.bridge;
   }
 
   startAgent(extra: Record<string, string> = {}): CliProcess {
-    const agent = new CliProcess(['agent'], this.env(extra), path.join(this.dir, `agent-${this.agents.length}.log`));
+    const agent = new CliProcess(['agent'], this.agentEnv(extra), path.join(this.dir, `agent-${this.agents.length}.log`));
     this.agents.push(agent);
     return agent;
   }

@@ -1,0 +1,66 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, eventually } from '../helpers/deployment';
+
+const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as {
+  vectors: { value: unknown; encrypted_value: string }[];
+};
+const SECRET = 's3cr3t-p@ss';
+
+/** Attune's master key stays in the bridge; the agent only ever sees the secret inside encrypted payloads. */
+describe('a secret parameter', () => {
+  const d = new TestDeployment();
+  beforeAll(() => d.setup(), 120_000);
+  afterAll(() => d.teardown());
+
+  it('reaches the action and nothing else: not the logs, not the history, not the agent environment', async () => {
+    const vector = vectors.vectors.find((v) => v.value === SECRET)!;
+    const id = await d.createExecution('tests.secret_check', { user: 'svc', password: { $attune_secret: true, redacted: true } });
+    await d.db.query(
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
+       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb($2::text), encode(sha256($3::bytea), 'hex'))`,
+      [id, vector.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY],
+    );
+    const identity = await d.db.query<{ id: string }>(`INSERT INTO identity (login) VALUES ('operator') RETURNING id`);
+    await d.db.query(`UPDATE execution SET permission_set_refs = '{ops}', executor = $2 WHERE id = $1`, [id, identity.rows[0]!.id]);
+    await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
+    const row = await d.waitForCompletion(id);
+    expect(row.status).toBe('completed');
+    await eventually(async () => (existsSync(`${d.markerDir}/secret.${id}`) ? true : undefined), 5000, 'marker');
+    expect(readFileSync(`${d.markerDir}/secret.${id}`, 'utf8')).toBe(SECRET);
+    const token = readFileSync(`${d.markerDir}/token.${id}`, 'utf8');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: identity.rows[0]!.id, login: `execution:${id}`, token_type: 'execution', scope: 'execution' });
+
+    const rawHistory = execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', `attune-execution-${id}`, '--address', '127.0.0.1:7233', '--output', 'json']).toString();
+    expect(rawHistory.length).toBeGreaterThan(1000);
+    for (const leak of [SECRET, Buffer.from(SECRET).toString('base64'), 'password']) expect(rawHistory).not.toContain(leak);
+    for (const log of ['agent-0.log', 'bridge.log']) expect(readFileSync(path.join(d.dir, log), 'utf8')).not.toContain(SECRET);
+    expect(JSON.stringify(row.result)).not.toContain(SECRET);
+
+    const agentEnviron = readFileSync(`/proc/${d.agents[0]!.pid}/environ`, 'utf8');
+    expect(agentEnviron).not.toContain(TEST_ATTUNE_ENCRYPTION_KEY);
+    expect(agentEnviron).not.toContain('ATTUNE__DATABASE__URL');
+    expect(agentEnviron).not.toContain('ATTUNE__MESSAGE_QUEUE__URL');
+  });
+
+  it('a secret the bridge cannot decrypt fails the execution clearly before anything runs', async () => {
+    const id = await d.createExecution('tests.secret_check', { password: { $attune_secret: true, redacted: true } });
+    await d.db.query(
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
+       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb('AAAA'::text), 'ffff')`,
+      [id],
+    );
+    await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
+    const row = await d.waitForCompletion(id);
+    expect(row.status).toBe('failed');
+    expect(row.result!.error).toBe(`Failed to prepare execution context: Failed to restore secret parameters for execution ${id}: Encryption key hash mismatch for secret path '/password'`);
+    expect(existsSync(`${d.markerDir}/secret.${id}`)).toBe(false);
+  });
+});
+
+function temporalCli(): string {
+  const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
+  return [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p))!;
+}
