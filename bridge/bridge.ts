@@ -7,6 +7,8 @@ import { listOwnWorkers } from '../src/attune/db/workers';
 import { declareCommonInfrastructure, declareParkingQueue, workerQueues } from '../src/attune/topology';
 import { connectNative, createClient } from '../src/temporal/connection';
 import { createDataConverter } from '../src/temporal/data-converter';
+import { EncryptionCodec, loadCodecKeys } from '../src/temporal/payload-codec';
+import { createHttpServer } from './http-server';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue } from './consumer';
 import { cancelHandler, dispatchHandler } from './execution-handlers';
@@ -30,7 +32,8 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
   await declareParkingQueue(setup, config.parkingQueue, []);
   const parking = new Parking(amqp, config.parkingQueue);
   const publisher = new AttunePublisher(() => amqp.confirmChannel());
-  const dataConverter = createDataConverter();
+  const codec = new EncryptionCodec(loadCodecKeys());
+  const dataConverter = createDataConverter(codec);
   const connection = await connectNative(config.temporal);
   const client = await createClient(config.temporal, dataConverter, connection);
 
@@ -68,6 +71,12 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 
+  const http = createHttpServer({ codec, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, log });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.httpPort, config.httpHost, () => resolve());
+  });
+
   for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
   const running = worker.run();
   const syncOnce = () => registry.sync().catch((err: unknown) => log.warn({ err }, 'pool sync failed'));
@@ -95,6 +104,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
   try {
     await running;
   } finally {
+    http.close();
     await amqp.close();
     await db.end();
     await connection.close();

@@ -18,6 +18,7 @@ const positiveInt = z.coerce.number().int().positive();
 const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
+const csvRaw = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
 const labels = z.string().transform((v, ctx) => {
   const out: Record<string, string> = {};
   for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -84,6 +85,10 @@ const bridgeSchema = z.object({
   ATTUNE__WORKER__DEFAULT_EXECUTION_TIMEOUT_SECONDS: positiveInt.default(600),
   ATTUNE_TEMPORAL_PARKING_QUEUE: z.string().min(1).default('attune-temporal.parked'),
   ATTUNE_TEMPORAL_POOL_SYNC_SECONDS: positiveInt.default(10),
+  ATTUNE_TEMPORAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8099),
+  ATTUNE_TEMPORAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+  ATTUNE_TEMPORAL_CODEC_TOKENS: csvRaw.default([]),
+  ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS: csvRaw.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
 });
 
 export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
@@ -102,6 +107,10 @@ export function loadBridgeConfig(env: Env = process.env) {
     defaultTimeoutSeconds: c.ATTUNE__WORKER__DEFAULT_EXECUTION_TIMEOUT_SECONDS,
     parkingQueue: c.ATTUNE_TEMPORAL_PARKING_QUEUE,
     poolSyncSeconds: c.ATTUNE_TEMPORAL_POOL_SYNC_SECONDS,
+    httpPort: c.ATTUNE_TEMPORAL_HTTP_PORT,
+    httpHost: c.ATTUNE_TEMPORAL_HTTP_HOST,
+    codecTokens: c.ATTUNE_TEMPORAL_CODEC_TOKENS,
+    corsOrigins: c.ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS,
     temporal: loadTemporalConfig(env),
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, eventually } from '../helpers/deployment';
+import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, TEST_CODEC_TOKEN, eventually } from '../helpers/deployment';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as {
   vectors: { value: unknown; encrypted_value: string }[];
@@ -39,6 +39,18 @@ describe('a secret parameter', () => {
     for (const log of ['agent-0.log', 'bridge.log']) expect(readFileSync(path.join(d.dir, log), 'utf8')).not.toContain(SECRET);
     expect(JSON.stringify(row.result)).not.toContain(SECRET);
 
+    // Authorized operators (the Temporal UI's codec endpoint) can read payloads; nobody else can.
+    const encrypted = findEncryptedPayload(JSON.parse(rawHistory));
+    const codecUrl = `http://127.0.0.1:${d.httpPort}/codec/decode`;
+    const denied = await fetch(codecUrl, { method: 'POST', body: JSON.stringify({ payloads: [encrypted] }) });
+    expect(denied.status).toBe(401);
+    const wrong = await fetch(codecUrl, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: JSON.stringify({ payloads: [encrypted] }) });
+    expect(wrong.status).toBe(401);
+    const decoded = (await (await fetch(codecUrl, { method: 'POST', headers: { authorization: `Bearer ${TEST_CODEC_TOKEN}` }, body: JSON.stringify({ payloads: [encrypted] }) })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+    expect(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
+    const runInputs = JSON.stringify(await decodeAll(codecUrl, JSON.parse(rawHistory)));
+    expect(runInputs).toContain(SECRET); // the run's input carries it, encrypted at rest
+
     const agentEnviron = readFileSync(`/proc/${d.agents[0]!.pid}/environ`, 'utf8');
     expect(agentEnviron).not.toContain(TEST_ATTUNE_ENCRYPTION_KEY);
     expect(agentEnviron).not.toContain('ATTUNE__DATABASE__URL');
@@ -59,6 +71,28 @@ describe('a secret parameter', () => {
     expect(existsSync(`${d.markerDir}/secret.${id}`)).toBe(false);
   });
 });
+
+type JsonPayload = { metadata: Record<string, string>; data: string };
+
+function payloadsIn(node: unknown, out: JsonPayload[] = []): JsonPayload[] {
+  if (Array.isArray(node)) node.forEach((n) => payloadsIn(n, out));
+  else if (node && typeof node === 'object') {
+    const o = node as Record<string, unknown>;
+    if (o.metadata && typeof o.data === 'string') out.push(o as JsonPayload);
+    else Object.values(o).forEach((v) => payloadsIn(v, out));
+  }
+  return out;
+}
+
+function findEncryptedPayload(history: unknown): JsonPayload | undefined {
+  return payloadsIn(history).find((p) => Buffer.from(p.metadata.encoding ?? '', 'base64').toString() === 'binary/encrypted');
+}
+
+async function decodeAll(codecUrl: string, history: unknown): Promise<string[]> {
+  const res = await fetch(codecUrl, { method: 'POST', headers: { authorization: `Bearer ${TEST_CODEC_TOKEN}` }, body: JSON.stringify({ payloads: payloadsIn(history) }) });
+  const body = (await res.json()) as { payloads: JsonPayload[] };
+  return body.payloads.map((p) => Buffer.from(p.data, 'base64').toString());
+}
 
 function temporalCli(): string {
   const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';

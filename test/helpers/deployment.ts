@@ -2,6 +2,7 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient, Pool } from 'pg';
@@ -16,6 +17,7 @@ import { SERVICES, TEST_CODEC_KEYS, databaseUrlFor } from './services';
 const SCHEMA = readFileSync(path.join(__dirname, '..', 'fixtures', 'attune-schema.sql'), 'utf8');
 export const TEST_ATTUNE_ENCRYPTION_KEY = 'attune-test-encryption-key-0123456789abcdef';
 export const TEST_JWT_SECRET = 'attune-test-jwt-secret';
+export const TEST_CODEC_TOKEN = 'operator-token';
 export const TEST_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
 
 export const TEST_ACTIONS: ActionSeed[] = [
@@ -59,9 +61,11 @@ export class TestDeployment {
   bridge: CliProcess | null = null;
   agents: CliProcess[] = [];
   workerId = 0;
+  httpPort = 0;
   private temporalConnection!: Connection;
 
   async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string> } = {}): Promise<this> {
+    this.httpPort = await freePort();
     mkdirSync(this.markerDir, { recursive: true });
     mkdirSync(this.artifactsDir, { recursive: true });
     const admin = new PgClient({ connectionString: SERVICES.databaseUrl });
@@ -108,6 +112,9 @@ export class TestDeployment {
       ATTUNE__MESSAGE_QUEUE__URL: SERVICES.amqpUrl,
       ATTUNE__SECURITY__ENCRYPTION_KEY: TEST_ATTUNE_ENCRYPTION_KEY,
       ATTUNE__SECURITY__JWT_SECRET: TEST_JWT_SECRET,
+      ATTUNE_TEMPORAL_HTTP_HOST: '127.0.0.1',
+      ATTUNE_TEMPORAL_HTTP_PORT: String(this.httpPort),
+      ATTUNE_TEMPORAL_CODEC_TOKENS: TEST_CODEC_TOKEN,
       ...extra,
     };
   }
@@ -258,6 +265,14 @@ export class TestDeployment {
     await admin.end();
     if (!process.env.KEEP_TEST_DIRS) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {

@@ -1,0 +1,97 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Logger } from '../src/log';
+
+export interface HttpDeps {
+  codec: PayloadCodec;
+  /** Operators allowed to see decoded payloads in the Temporal UI. Empty: the codec endpoint is off. */
+  codecTokens: string[];
+  corsOrigins: string[];
+  log: Logger;
+}
+
+type JsonPayload = { metadata?: Record<string, string>; data?: string };
+const MAX_BODY = 8 * 1024 * 1024;
+
+/**
+ * The bridge's HTTP endpoint: a Temporal UI codec server (`/codec/encode`, `/codec/decode`) for
+ * authorized operators only, and a health check. The token comes as `Authorization: Bearer …` or in the
+ * path (`/codec/<token>/decode`) for UIs that cannot send headers.
+ */
+export function createHttpServer(deps: HttpDeps): Server {
+  return createServer((req, res) => {
+    handle(deps, req, res).catch((err: unknown) => {
+      deps.log.warn({ err }, 'http request failed');
+      send(res, 500, { error: 'internal error' });
+    });
+  });
+}
+
+async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://bridge');
+  const origin = req.headers.origin;
+  if (origin && deps.corsOrigins.includes(origin)) {
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Access-Control-Allow-Credentials', 'true');
+    res.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
+    res.setHeader('Vary', 'Origin');
+  }
+  if (req.method === 'OPTIONS') return send(res, 204);
+  if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+  const codec = /^\/codec(?:\/([^/]+))?\/(encode|decode)$/.exec(url.pathname);
+  if (!codec) return send(res, 404, { error: 'not found' });
+  if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (!authorized(deps.codecTokens, bearer ?? codec[1])) return send(res, 401, { error: 'not authorized' });
+  const body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
+  const payloads = (body.payloads ?? []).map(fromJson);
+  const out = codec[2] === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
+  send(res, 200, { payloads: out.map(toJson) });
+}
+
+function authorized(tokens: string[], given: string | undefined): boolean {
+  if (!given) return false;
+  const g = Buffer.from(given);
+  return tokens.some((t) => {
+    const b = Buffer.from(t);
+    return b.length === g.length && timingSafeEqual(b, g);
+  });
+}
+
+function fromJson(p: JsonPayload): Payload {
+  return {
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')])),
+    data: Buffer.from(p.data ?? '', 'base64'),
+  };
+}
+
+function toJson(p: Payload): JsonPayload {
+  return {
+    metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? []).toString('base64')])),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body?: unknown): void {
+  res.statusCode = status;
+  if (body === undefined) return void res.end();
+  res.setHeader('Content-Type', 'application/json');
+  res.end(JSON.stringify(body));
+}
