@@ -2,6 +2,9 @@ import type { AgentActivities, AgentControlActivities, PoolActivities } from '..
 import { claimAgent } from './claim';
 import { holdPresence } from './presence';
 import { runAction, type RunActionDeps } from './run-action';
+import { ensureEnvironment } from './environment';
+import { finalizeArtifacts } from './finalize-artifacts';
+import { verifyRuntimeVersion } from './verify-runtime-version';
 
 const RESERVATION_TTL_MS = 30_000;
 
@@ -14,13 +17,13 @@ export interface AgentActivityDeps extends RunActionDeps {
  * queue, kills and presence on its control queue. Claims reserve a slot until the run arrives.
  */
 export function createAgentActivities(deps: AgentActivityDeps) {
-  // Reservation times; a claim whose run never arrives (workflow cancelled meanwhile) frees its slot
-  // after the run's schedule-to-start window.
-  const reservations: number[] = [];
+  // Claimed executions whose first step has not arrived yet, by execution id. A claim whose work never
+  // arrives (workflow cancelled meanwhile) frees its slot after the schedule-to-start window.
+  const reservations = new Map<number, number>();
   const liveReservations = () => {
     const cutoff = Date.now() - RESERVATION_TTL_MS;
-    while (reservations.length > 0 && reservations[0]! < cutoff) reservations.shift();
-    return reservations.length;
+    for (const [id, at] of reservations) if (at < cutoff) reservations.delete(id);
+    return reservations.size;
   };
   const pool = {
     claimAgent: (input) =>
@@ -29,16 +32,22 @@ export function createAgentActivities(deps: AgentActivityDeps) {
           agentId: deps.agentId,
           maxConcurrent: deps.maxConcurrent,
           inFlight: () => deps.kills.activeCount + liveReservations(),
-          reserve: () => reservations.push(Date.now()),
+          reserve: () => reservations.set(input.executionId, Date.now()),
         },
         input,
       ),
   } satisfies PoolActivities;
   const agent = {
+    ensureEnvironment: async (spec) => {
+      reservations.delete(spec.executionId);
+      return ensureEnvironment(deps, spec);
+    },
+    verifyRuntimeVersion: (spec) => verifyRuntimeVersion(deps, spec),
     runAction: async (spec) => {
-      reservations.shift();
+      reservations.delete(spec.executionId);
       return runAction(deps, spec);
     },
+    finalizeArtifacts: (input) => finalizeArtifacts(deps.artifactsDir, input.executionId),
   } satisfies AgentActivities;
   const control = {
     killAction: async (input) => ({ v: 1 as const, signalled: deps.kills.kill(input.executionId) }),

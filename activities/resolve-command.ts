@@ -50,7 +50,7 @@ function isExecutable(file: string): boolean {
  */
 export function resolveCommand(
   spec: RunSpec,
-  opts: { packsBaseDir: string; pathVar: string | undefined; detected: DetectedRuntime[] },
+  opts: { packsBaseDir: string; pathVar: string | undefined; detected: DetectedRuntime[]; env?: { dir: string; interpreter: string | null } | null },
 ): ResolvedCommand {
   const packDir = packDirectory(opts.packsBaseDir, spec);
   const config = spec.executionConfig;
@@ -58,14 +58,15 @@ export function resolveCommand(
   const candidate = path.join(packDir, 'actions', spec.entrypoint);
   const useFile = (spec.packRef.startsWith('core') || !spec.isAdhoc) && existsSync(candidate);
   const cwd = existsSync(packDir) ? packDir : undefined;
-  const templateVars: Record<string, string | undefined> = { pack_dir: packDir };
+  const templateVars: Record<string, string | undefined> = { pack_dir: packDir, env_dir: opts.env?.dir };
 
   if (runtime === 'native' || (runtime === null && !config.interpreter?.binary)) {
     if (!useFile) throw new Error(`Invalid action: Native runtime requires code_path to be set`);
     return { file: candidate, args: [], cwd, packDir, inlineScript: null, templateVars };
   }
 
-  const interpreter = resolveInterpreter(spec, opts);
+  // A ready environment's interpreter wins (Attune §2.6 step 4); else the runtime's own.
+  const interpreter = opts.env?.interpreter ?? resolveInterpreter(spec, opts);
   templateVars.interpreter = interpreter;
   const interpreterArgs = config.interpreter?.args ?? [];
   if (useFile) return { file: interpreter, args: [...interpreterArgs, candidate], cwd, packDir, inlineScript: null, templateVars };

@@ -8,6 +8,7 @@ import { applyRuntimeEnvVars } from './child-env';
 import { formatParameters, shellHelperScript } from './params';
 import { startProcess } from './process-runner';
 import { resolveCommand } from './resolve-command';
+import { readyInterpreter } from './environment';
 import type { KillRegistry } from './kill-registry';
 
 export interface RunActionDeps {
@@ -46,7 +47,8 @@ export async function runAction(deps: RunActionDeps, spec: RunSpec): Promise<Run
   try {
     let command;
     try {
-      command = resolveCommand(spec, { packsBaseDir: deps.packsBaseDir, pathVar: deps.baseEnv.PATH, detected: deps.detected });
+      const env = await readyInterpreter(spec, deps);
+      command = resolveCommand(spec, { packsBaseDir: deps.packsBaseDir, pathVar: deps.baseEnv.PATH, detected: deps.detected, env });
     } catch (err) {
       return { ...base(), kind: 'spawn_failed', error: (err as Error).message };
     }

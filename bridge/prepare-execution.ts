@@ -69,6 +69,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     timeoutSeconds,
     contextEnv: await contextEnv(deps, row, parameters),
     executionEnv: Object.fromEntries(Object.entries(executionEnv).filter(([k]) => !k.startsWith('ATTUNE_'))),
+    runtimeVersionConstraint: action.runtime_version_constraint ?? null,
   };
   if (row.permission_set_refs.length > 0) {
     if (row.executor === null) return invalid(`Failed to prepare execution context: Permission denied: Execution ${row.id} has no executor identity for API access`);

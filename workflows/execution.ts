@@ -7,6 +7,7 @@ import {
   defineSignal,
   log,
   proxyActivities,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,12 +26,21 @@ import type {
   RunSpec,
 } from '../src/temporal/contracts';
 import { QUERIES, SIGNALS, poolTaskQueue } from '../src/temporal/names';
-import { claimOptions, controlOptions, killOptions, runOptions, CLAIM_WAIT, RUN_HEARTBEAT_TIMEOUT } from './options';
+import { agentStepOptions, claimOptions, controlOptions, environmentOptions, killOptions, runOptions, CLAIM_WAIT, RUN_HEARTBEAT_TIMEOUT } from './options';
+
+/**
+ * Workflow changes since the first release, each behind patched() so executions started by older code
+ * replay unchanged (test/fixtures/histories holds their recorded histories).
+ */
+export const PATCHES = {
+  /** ensureEnvironment → verifyRuntimeVersion → runAction → finalizeArtifacts as separate steps. */
+  agentSteps: 'agent-steps-v2',
+} as const;
 
 export const dispatchSignal = defineSignal<[DispatchSignal]>(SIGNALS.dispatch);
 export const cancelSignal = defineSignal<[CancelSignal]>(SIGNALS.cancel);
 
-export type ExecutionPhase = 'waiting_dispatch' | 'preparing' | 'claiming' | 'running' | 'reporting' | 'done';
+export type ExecutionPhase = 'waiting_dispatch' | 'preparing' | 'claiming' | 'environment' | 'verifying' | 'running' | 'finalizing' | 'reporting' | 'done';
 export interface ExecutionState {
   phase: ExecutionPhase;
   dispatches: number;
@@ -127,11 +137,11 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
         if (begin.kind === 'canceling') return cancelledBeforeStart(outputFormat);
         begun = true;
       }
-      state.phase = 'running';
       state.agentId = claim.agentId;
-      const ran = await runOnAgent(claim, spec, state);
+      const ran = patched(PATCHES.agentSteps) ? await runStepsOnAgent(claim, spec, state) : await runOnAgent(claim, spec, state);
       if (ran.kind === 'outcome') return report({ outcome: ran.outcome, failure: null, outputFormat });
-      if (ran.kind === 'lost') return report({ outcome: null, failure: { status: 'failed', error: ran.error }, outputFormat });
+      if (ran.kind === 'lost' || ran.kind === 'failed') return report({ outcome: null, failure: { status: 'failed', error: ran.error }, outputFormat });
+      if (ran.kind === 'cancelled') return cancelledBeforeStart(outputFormat);
       log.warn('claimed agent never started the run; claiming another', { agentId: claim.agentId });
     }
     const error = `Agents of pool "${input.pool}" claimed the execution ${MAX_CLAIMS} times but none started it`;
@@ -149,10 +159,56 @@ async function claimAgent(pool: string, executionId: number): Promise<ClaimResul
   }
 }
 
-type RunAttempt = { kind: 'outcome'; outcome: RunOutcome } | { kind: 'not_started' } | { kind: 'lost'; error: string };
+type RunAttempt =
+  | { kind: 'outcome'; outcome: RunOutcome }
+  | { kind: 'not_started' }
+  | { kind: 'lost'; error: string }
+  | { kind: 'failed'; error: string }
+  | { kind: 'cancelled' };
+
+const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+
+/**
+ * The agent's steps, each visible by name in the Temporal UI: lazy environment (a failure is recorded
+ * and the action runs with the system interpreter, as in Attune), on-demand version check, the run,
+ * then sizes and checksums of what the execution left behind.
+ */
+async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState): Promise<RunAttempt> {
+  const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue));
+  const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue));
+  state.phase = 'environment';
+  try {
+    const prepared = await env.ensureEnvironment(spec);
+    if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
+  } catch (err) {
+    if (neverStarted(err)) return { kind: 'not_started' };
+    log.warn('environment step failed; running with the system interpreter', { error: String(err) });
+  }
+  if (state.cancelRequested) return { kind: 'cancelled' };
+  state.phase = 'verifying';
+  try {
+    const checked = await steps.verifyRuntimeVersion(spec);
+    if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
+  } catch (err) {
+    if (neverStarted(err)) return { kind: 'not_started' };
+    return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
+  }
+  if (state.cancelRequested) return { kind: 'cancelled' };
+  const ran = await runOnAgent(claim, spec, state);
+  if (ran.kind === 'outcome') {
+    state.phase = 'finalizing';
+    try {
+      await steps.finalizeArtifacts({ v: 1, executionId: spec.executionId });
+    } catch (err) {
+      log.warn('artifact finalization failed', { error: String(err) });
+    }
+  }
+  return ran;
+}
 
 /** Runs on the claimed agent; a cancel request becomes a kill on the agent's control queue. */
 async function runOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState): Promise<RunAttempt> {
+  state.phase = 'running';
   const agent = proxyActivities<AgentActivities>(runOptions(claim.taskQueue, spec.timeoutSeconds));
   const control = proxyActivities<AgentControlActivities>(killOptions(claim.controlTaskQueue));
   let finished = false;

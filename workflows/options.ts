@@ -35,6 +35,26 @@ export const runOptions = (taskQueue: string, timeoutSeconds: number): ActivityO
   retry: { maximumAttempts: 1 },
 });
 
+/**
+ * Environment setup can take minutes (pip, npm); it heartbeats. Like the run, its queue belongs to one
+ * agent process, so scheduleToStart is bounded and a vanished agent is replaced by a new claim.
+ */
+export const environmentOptions = (taskQueue: string): ActivityOptions => ({
+  taskQueue,
+  scheduleToStartTimeout: '30s',
+  startToCloseTimeout: '35m',
+  heartbeatTimeout: '1m',
+  retry: { maximumAttempts: 2 },
+});
+
+/** Version checks and artifact checksums are short and safe to repeat. */
+export const agentStepOptions = (taskQueue: string): ActivityOptions => ({
+  taskQueue,
+  scheduleToStartTimeout: '30s',
+  startToCloseTimeout: '5m',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
+
 /** Kill requests go to the agent's control queue; useless after a minute. */
 export const killOptions = (taskQueue: string): ActivityOptions => ({
   taskQueue,

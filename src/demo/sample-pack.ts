@@ -25,6 +25,17 @@ export const CORE_RUNTIMES = {
       env_vars: { PYTHONPATH: { value: '{pack_dir}/lib', operation: 'prepend', separator: ':' } },
     },
   },
+  node: {
+    ref: 'core.nodejs',
+    name: 'Node.js',
+    aliases: ['node', 'nodejs', 'node.js'],
+    execution_config: {
+      interpreter: { binary: 'node', args: [], file_extension: '.js' },
+      environment: { env_type: 'node_modules', dir_name: 'node_modules', create_command: ['sh', '-c', 'mkdir -p {env_dir} && cp {manifest_path} {env_dir}/ 2>/dev/null || true'], interpreter_path: null },
+      dependencies: { manifest_file: 'package.json', install_command: ['npm', 'install', '--prefix', '{env_dir}'] },
+      env_vars: { NODE_PATH: '{env_dir}/node_modules' },
+    },
+  },
 } as const;
 
 export interface ActionSeed {
@@ -35,6 +46,7 @@ export interface ActionSeed {
   parameterDelivery?: 'stdin' | 'file';
   parameterFormat?: 'json' | 'dotenv' | 'yaml';
   timeoutSeconds?: number;
+  runtimeVersionConstraint?: string;
 }
 
 export async function ensurePack(db: Pool, ref: string): Promise<number> {
@@ -63,13 +75,17 @@ export async function ensureAction(db: Pool, seed: ActionSeed): Promise<number> 
   const pack = await ensurePack(db, packRef);
   const runtime = await ensureRuntime(db, seed.runtime);
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO action (ref, pack, pack_ref, label, entrypoint, runtime, parameter_delivery, parameter_format, output_format, timeout_seconds)
-     VALUES ($1, $2, $3, $1, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO action (ref, pack, pack_ref, label, entrypoint, runtime, parameter_delivery, parameter_format, output_format, timeout_seconds, runtime_version_constraint)
+     VALUES ($1, $2, $3, $1, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (ref) DO UPDATE SET entrypoint = EXCLUDED.entrypoint, runtime = EXCLUDED.runtime,
        parameter_delivery = EXCLUDED.parameter_delivery, parameter_format = EXCLUDED.parameter_format,
-       output_format = EXCLUDED.output_format, timeout_seconds = EXCLUDED.timeout_seconds
+       output_format = EXCLUDED.output_format, timeout_seconds = EXCLUDED.timeout_seconds,
+       runtime_version_constraint = EXCLUDED.runtime_version_constraint
      RETURNING id`,
-    [seed.ref, pack, packRef, seed.entrypoint, runtime, seed.parameterDelivery ?? 'stdin', seed.parameterFormat ?? 'json', seed.outputFormat ?? 'text', seed.timeoutSeconds ?? null],
+    [
+      seed.ref, pack, packRef, seed.entrypoint, runtime, seed.parameterDelivery ?? 'stdin', seed.parameterFormat ?? 'json',
+      seed.outputFormat ?? 'text', seed.timeoutSeconds ?? null, seed.runtimeVersionConstraint ?? null,
+    ],
   );
   return Number(rows[0]!.id);
 }

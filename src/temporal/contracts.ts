@@ -58,6 +58,39 @@ export interface RunSpec {
   contextEnv: Record<string, string>;
   /** `execution.env_vars`, applied last (ATTUNE_* keys already removed). */
   executionEnv: Record<string, string>;
+  /** The action's runtime_version_constraint (added after v1 shipped; absent from older bridges). */
+  runtimeVersionConstraint?: string | null;
+}
+
+export interface EnvironmentResult {
+  v: 1;
+  /** none: the runtime has no environment; built / reused; failed: the action runs with the system interpreter. */
+  status: 'none' | 'built' | 'reused' | 'failed';
+  key: string | null;
+  envDir: string | null;
+  /** Exit code and stderr size only, never installer output (it may hold credentials). */
+  error: string | null;
+  durationMs: number;
+}
+
+export interface VersionCheckResult {
+  v: 1;
+  ok: boolean;
+  interpreter: string | null;
+  version: string | null;
+  constraint: string | null;
+  error: string | null;
+}
+
+export interface ArtifactFile {
+  path: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface ArtifactsResult {
+  v: 1;
+  files: ArtifactFile[];
 }
 
 /** Size, checksum and tail of one captured stream; the bytes themselves stay in the log file. */
@@ -111,6 +144,9 @@ export interface PoolActivities {
 /** Activities served by one agent process, on its unique queue. */
 export interface AgentActivities {
   runAction(spec: RunSpec): Promise<RunOutcome>;
+  ensureEnvironment(spec: RunSpec): Promise<EnvironmentResult>;
+  verifyRuntimeVersion(spec: RunSpec): Promise<VersionCheckResult>;
+  finalizeArtifacts(input: { v: 1; executionId: number }): Promise<ArtifactsResult>;
 }
 
 /** Served by one agent process on its control queue, with slots of its own. */

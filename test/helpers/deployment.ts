@@ -1,7 +1,7 @@
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ const SCHEMA = readFileSync(path.join(__dirname, '..', 'fixtures', 'attune-schem
 export const TEST_ATTUNE_ENCRYPTION_KEY = 'attune-test-encryption-key-0123456789abcdef';
 export const TEST_JWT_SECRET = 'attune-test-jwt-secret';
 export const TEST_CODEC_TOKEN = 'operator-token';
-export const TEST_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
+const FIXTURE_PACKS_DIR = path.join(__dirname, '..', 'fixtures', 'packs');
 
 export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.ok_json', entrypoint: 'ok_json.sh', runtime: 'shell', outputFormat: 'json' },
@@ -26,6 +26,16 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.sleep', entrypoint: 'sleep.sh', runtime: 'shell' },
   { ref: 'tests.big_output', entrypoint: 'big_output.sh', runtime: 'shell' },
   { ref: 'tests.secret_check', entrypoint: 'secret_check.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.ignore_term', entrypoint: 'ignore_term.sh', runtime: 'shell' },
+  { ref: 'tests.file_dotenv', entrypoint: 'file_dotenv.sh', runtime: 'shell', parameterDelivery: 'file', parameterFormat: 'dotenv' },
+  { ref: 'tests.yaml_out', entrypoint: 'yaml_out.sh', runtime: 'shell', outputFormat: 'yaml', parameterFormat: 'yaml' },
+  { ref: 'tests.jsonl_out', entrypoint: 'jsonl_out.sh', runtime: 'shell', outputFormat: 'jsonl' },
+  { ref: 'tests.inline', entrypoint: 'echo "inline $PARAM_WHO" && echo "$who"', runtime: 'shell' },
+  { ref: 'tests.py_echo', entrypoint: 'echo.py', runtime: 'python', outputFormat: 'json' },
+  { ref: 'tests.too_new', entrypoint: 'echo.py', runtime: 'python', runtimeVersionConstraint: '>=99' },
+  { ref: 'tests.node_echo', entrypoint: 'echo.js', runtime: 'node', outputFormat: 'json' },
+  { ref: 'pydeps.uses_six', entrypoint: 'uses_six.py', runtime: 'python', outputFormat: 'json' },
+  { ref: 'pydeps.where', entrypoint: 'where.py', runtime: 'python', outputFormat: 'json' },
 ];
 
 export interface ExecutionRowView {
@@ -53,6 +63,8 @@ export class TestDeployment {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), `attune-e2e-${this.id}-`));
   readonly markerDir = path.join(this.dir, 'markers');
   readonly artifactsDir = path.join(this.dir, 'artifacts');
+  /** A private copy of the fixture packs, so a test may change a pack's files. */
+  readonly packsDir = path.join(this.dir, 'packs');
   db!: Pool;
   temporal!: Client;
   private mq!: ChannelModel;
@@ -68,6 +80,7 @@ export class TestDeployment {
     this.httpPort = await freePort();
     mkdirSync(this.markerDir, { recursive: true });
     mkdirSync(this.artifactsDir, { recursive: true });
+    cpSync(FIXTURE_PACKS_DIR, this.packsDir, { recursive: true });
     const admin = new PgClient({ connectionString: SERVICES.databaseUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${this.dbName}`);
@@ -119,17 +132,18 @@ export class TestDeployment {
     };
   }
 
+  /** The machine's environment stands in for the image's (CA settings for pip and npm included). */
   agentEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+    const image = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(ATTUNE_|TEMPORAL_|PG|AMQP_)/.test(k)));
     return {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+      ...image,
       TEMPORAL_ADDRESS: SERVICES.temporalAddress,
       TEMPORAL_NAMESPACE: SERVICES.namespace,
       ATTUNE_TEMPORAL_BRIDGE_QUEUE: `attune-bridge-${this.id}`,
       ATTUNE_TEMPORAL_PARKING_QUEUE: `attune-temporal.parked.${this.id}`,
       ATTUNE_TEMPORAL_POOL_SYNC_SECONDS: '2',
       ATTUNE_WORKER_NAME: this.pool,
-      ATTUNE__PACKS_BASE_DIR: TEST_PACKS_DIR,
+      ATTUNE__PACKS_BASE_DIR: this.packsDir,
       ATTUNE__ARTIFACTS_DIR: this.artifactsDir,
       ATTUNE__RUNTIME_ENVS_DIR: path.join(this.dir, 'runtime_envs'),
       MARKER_DIR: this.markerDir,

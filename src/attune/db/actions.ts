@@ -12,6 +12,7 @@ export interface ActionRow {
   parameter_format: string;
   output_format: string;
   timeout_seconds: number | null;
+  runtime_version_constraint: string | null;
 }
 
 export interface RuntimeRow {
@@ -23,7 +24,7 @@ export interface RuntimeRow {
 }
 
 const actionColumns = `id::float8 AS id, ref, pack_ref, entrypoint, runtime::float8 AS runtime, is_adhoc,
-  parameter_delivery, parameter_format, output_format, timeout_seconds`;
+  parameter_delivery, parameter_format, output_format, timeout_seconds, runtime_version_constraint`;
 
 /** By id (retired rows included), else by ref — Attune's lookup order after the snapshot. */
 export async function findAction(db: Pool, id: number | null, ref: string): Promise<ActionRow | null> {

@@ -1,0 +1,18 @@
+import execa from 'execa';
+import { parseVersion } from '../src/agent/detect';
+
+const cache = new Map<string, Promise<string | null>>();
+
+/** `<interpreter> --version` (java: -version), parsed like Attune's probes; cached per agent process. */
+export function interpreterVersion(interpreter: string, runtimeName: string | null, env: Record<string, string>): Promise<string | null> {
+  let pending = cache.get(interpreter);
+  if (!pending) {
+    const java = runtimeName === 'java';
+    const args = runtimeName === 'go' ? ['version'] : java ? ['-version'] : ['--version'];
+    pending = execa(interpreter, args, { reject: false, timeout: 10_000, env: { PATH: env.PATH ?? '' }, extendEnv: false, stdin: 'ignore' }).then((r) =>
+      r.exitCode === 0 || r.stdout || r.stderr ? parseVersion(`${r.stdout ?? ''}${r.stderr ?? ''}`, java) : null,
+    );
+    cache.set(interpreter, pending);
+  }
+  return pending;
+}
