@@ -66,7 +66,8 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     namespace: config.temporal.namespace,
     dataConverter,
     taskQueue: config.temporal.bridgeTaskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    // A prebuilt bundle (docker/bridge.Dockerfile) skips webpack at start; otherwise bundle now.
+    ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : { workflowsPath: require.resolve('../workflows') }),
     activities: createControlActivities({ db, publisher, registry, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret }),
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });

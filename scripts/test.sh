@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 echo "[test] lint"
 npm run --silent lint
+echo "[test] deployment files (compose, Dockerfiles, Helm chart)"
+bash scripts/validate-deploy.sh
 bash scripts/services.sh up
 . scripts/env.sh
 results=.tmp/jest
