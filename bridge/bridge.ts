@@ -56,7 +56,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     await consumeQueue(channel, queues.executions, dispatchHandler(deps), parking, deps.log);
     await consumeQueue(await amqp.channel(), queues.cancel, cancelHandler(deps), parking, deps.log);
     await consumeQueue(await amqp.channel(), queues.packs, packEventHandler, parking, deps.log);
-    await consumeQueue(await amqp.channel(), queues.packtests, packTestHandler, parking, deps.log);
+    await consumeQueue(await amqp.channel(), queues.packtests, packTestHandler({ db, workerId, log: deps.log }), parking, deps.log);
     log.info({ pool, workerId }, 'consuming pool queues');
   };
 

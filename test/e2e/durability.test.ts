@@ -1,6 +1,6 @@
 import { ROUTING } from '../../src/attune/topology';
 import { newEnvelope } from '../../src/attune/envelope';
-import { TestDeployment } from '../helpers/deployment';
+import { TestDeployment, eventually } from '../helpers/deployment';
 
 /** Crashes and message orderings that Attune's native worker loses; here nothing is lost or run twice. */
 describe('durability of the dispatch path', () => {
@@ -54,6 +54,26 @@ describe('durability of the dispatch path', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(d.runsRecorded().filter((r) => r === String(id))).toHaveLength(1);
     expect(d.messagesFor(id, 'ExecutionCompleted')).toHaveLength(1);
+  });
+
+  it('a pack test request gets an explicit failure so the install does not hang', async () => {
+    const pack = await d.db.query<{ id: string }>(`INSERT INTO pack (ref, label, version, install_status) VALUES ('newpack', 'newpack', '1.0.0', 'pending') RETURNING id`);
+    const install = await d.db.query<{ id: string }>(
+      `INSERT INTO pack_install (pack_ref, pack_version, status, trigger_reason, pack_id, assigned_worker_id) VALUES ('newpack', '1.0.0', 'running', 'install', $1, $2) RETURNING id`,
+      [pack.rows[0]!.id, d.workerId],
+    );
+    const installId = Number(install.rows[0]!.id);
+    await d.publish(
+      ROUTING.packTestDispatch(d.workerId),
+      newEnvelope('PackTestRequested', { pack_install_id: installId, pack_ref: 'newpack', pack_version: '1.0.0', trigger_reason: 'install', required_runtimes: ['shell'] }, 'executor'),
+    );
+    await eventually(async () => {
+      const { rows } = await d.db.query<{ status: string }>(`SELECT status FROM pack_install WHERE id = $1`, [installId]);
+      return rows[0]?.status === 'failed' ? true : undefined;
+    }, 20_000, 'pack install failed');
+    const { rows } = await d.db.query(`SELECT i.error_message, i.finished_at, p.install_status FROM pack_install i JOIN pack p ON p.id = i.pack_id WHERE i.id = $1`, [installId]);
+    expect(rows[0]).toMatchObject({ error_message: expect.stringMatching(/^Pack tests are not run by attune-temporal/), install_status: 'install_failed' });
+    expect(rows[0].finished_at).not.toBeNull();
   });
 
   it('a dispatch for a row Attune already failed is fenced: nothing runs, nothing is overwritten', async () => {
