@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { ROUTING } from '../../src/attune/topology';
 import { newEnvelope } from '../../src/attune/envelope';
 import { TestDeployment, eventually } from '../helpers/deployment';
@@ -55,6 +56,28 @@ describe('durability of the dispatch path', () => {
     expect(d.runsRecorded().filter((r) => r === String(id))).toHaveLength(1);
     expect(d.messagesFor(id, 'ExecutionCompleted')).toHaveLength(1);
   });
+
+  it('an agent SIGKILLed mid-action: the execution ends failed (agent lost), and a new agent takes new work', async () => {
+    const id = await d.dispatch('tests.sleep');
+    await eventually(async () => (existsSync(`${d.markerDir}/pids.${id}`) ? true : undefined), 30_000, 'action started');
+    const agent = d.agents[0]!;
+    await agent.stop('SIGKILL');
+    const row = await d.waitForCompletion(id, 90_000);
+    expect(row.status).toBe('failed');
+    expect(row.result!.error).toMatch(/^Agent .+ was lost while running the action \(no heartbeat for 20s\)$/);
+    // The plain-node agent has no PID-1 launcher: reap what it left behind (the bundle's launcher does this).
+    for (const pid of readFileSync(`${d.markerDir}/pids.${id}`, 'utf8').trim().split(/\s+/).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    d.agents.splice(0, 1);
+    d.startAgent();
+    const next = await d.dispatch('tests.ok_json');
+    expect((await d.waitForCompletion(next, 90_000)).status).toBe('completed');
+  }, 180_000);
 
   it('a pack test request gets an explicit failure so the install does not hang', async () => {
     const pack = await d.db.query<{ id: string }>(`INSERT INTO pack (ref, label, version, install_status) VALUES ('newpack', 'newpack', '1.0.0', 'pending') RETURNING id`);
