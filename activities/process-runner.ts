@@ -26,7 +26,11 @@ export interface ProcessResult {
   stdout: LogSummary;
   stderr: LogSummary;
   error: string | null;
+  logsIncomplete: boolean;
 }
+
+/** How long output may keep arriving after the action exited (Attune's finalization_timeout_ms). */
+const LOG_FINALIZATION_MS = 1000;
 
 export interface RunningProcess {
   result: Promise<ProcessResult>;
@@ -77,7 +81,23 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     const deadline = setTimeout(() => stop('timed_out'), req.timeoutMs);
 
     const stdinError = writeStdin(child.stdin, req.stdin);
-    const [settled] = await Promise.all([child, drain(child.stdout, stdoutLog), drain(child.stderr, stderrLog)]);
+    const drained = Promise.all([drain(child.stdout, stdoutLog), drain(child.stderr, stderrLog)]);
+    const settled = await child;
+    // A descendant may keep the pipes open after the action exits: wait a bounded time for the rest of the
+    // output (Attune's log finalization bound), then stop reading and say the logs are incomplete.
+    let logsIncomplete = false;
+    let finalizeTimer: NodeJS.Timeout | undefined;
+    const bounded = await Promise.race([
+      drained.then(() => true),
+      new Promise<false>((resolve) => (finalizeTimer = setTimeout(() => resolve(false), LOG_FINALIZATION_MS))),
+    ]);
+    clearTimeout(finalizeTimer);
+    if (!bounded) {
+      logsIncomplete = true;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      await drained.catch(() => undefined);
+    }
     clearTimeout(deadline);
     req.signal.removeEventListener('abort', onAbort);
     if (killing) await killing;
@@ -86,14 +106,14 @@ export function startProcess(req: ProcessRequest): RunningProcess {
 
     if (pid === null || (settled.failed && settled.exitCode === undefined && !settled.signal && stopReason === null)) {
       const reason = (settled as { originalMessage?: string; shortMessage?: string }).originalMessage ?? (settled as { shortMessage?: string }).shortMessage;
-      return { kind: 'spawn_failed', exitCode: -1, durationMs, stdout, stderr, error: `Failed to spawn ${req.file}: ${reason}` };
+      return { kind: 'spawn_failed', exitCode: -1, durationMs, stdout, stderr, error: `Failed to spawn ${req.file}: ${reason}`, logsIncomplete };
     }
     const exitCode = typeof settled.exitCode === 'number' ? settled.exitCode : -1;
-    if (stopReason !== null) return { kind: stopReason, exitCode: stopReason === 'timed_out' ? -1 : exitCode, durationMs, stdout, stderr, error: null };
+    if (stopReason !== null) return { kind: stopReason, exitCode: stopReason === 'timed_out' ? -1 : exitCode, durationMs, stdout, stderr, error: null, logsIncomplete };
     const writeError = await stdinError;
     // A child that needs no input may exit before reading it; Attune ignores that broken pipe.
     const ignorable = writeError !== null && exitCode === 0 && durationMs < 500 && /EPIPE|broken pipe/i.test(writeError);
-    return { kind: 'exited', exitCode, durationMs, stdout, stderr, error: writeError !== null && !ignorable ? writeError : null };
+    return { kind: 'exited', exitCode, durationMs, stdout, stderr, error: writeError !== null && !ignorable ? writeError : null, logsIncomplete };
   })();
   return {
     result,
@@ -108,7 +128,12 @@ export function startProcess(req: ProcessRequest): RunningProcess {
 
 async function drain(stream: Readable | null, log: BoundedLogFile): Promise<void> {
   if (!stream) return;
-  for await (const chunk of stream) await log.write(chunk as Buffer);
+  try {
+    for await (const chunk of stream) await log.write(chunk as Buffer);
+  } catch (err) {
+    // destroyed after the finalization bound: what was read is kept
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+  }
 }
 
 function writeStdin(stdin: NodeJS.WritableStream | null, text: string | null): Promise<string | null> {

@@ -46,6 +46,7 @@ export async function buildReport(outcome: RunOutcome, outputFormat: OutputForma
   const [stdout, stderr] = await Promise.all([readCapturedLog(outcome.stdout), readCapturedLog(outcome.stderr)]);
   const extras: Record<string, unknown> = {};
   if (stderr.trim() !== '' && outcome.stderr) extras.stderr_log = outcome.stderr.path;
+  if (outcome.logsIncomplete) extras.logs_incomplete = true;
 
   if (outcome.kind === 'spawn_failed') {
     const result: Record<string, unknown> = { succeeded: false, error: `Action execution failed: Internal error: ${outcome.error ?? 'spawn failed'}`, ...extras };

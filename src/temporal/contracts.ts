@@ -120,6 +120,8 @@ export interface RunOutcome {
   /** Set for spawn failures and stdin write errors. */
   error: string | null;
   agentId: string;
+  /** Output was still arriving after the action exited and the finalization bound passed (added later). */
+  logsIncomplete?: boolean;
 }
 
 export interface ClaimResult {

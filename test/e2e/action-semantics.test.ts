@@ -68,6 +68,13 @@ describe('action semantics', () => {
     expect(row.result).toMatchObject({ stdout_truncated: true, stdout_bytes_truncated: 20 * 1024 * 1024 - (10 * 1024 * 1024 - 128), exit_code: 1 });
   });
 
+  it('does not wait for a background process that keeps stdout open: logs_incomplete instead', async () => {
+    const id = await d.dispatch('tests.leaves_child');
+    const row = await d.waitForCompletion(id, 20_000);
+    expect(row.result).toMatchObject({ succeeded: true, exit_code: 0, stdout: 'main done\n', logs_incomplete: true });
+    process.kill(Number(readFileSync(`${d.markerDir}/pids.${id}`, 'utf8')), 'SIGKILL');
+  });
+
   it('delivers parameters in a 0400 dotenv file', async () => {
     const id = await d.dispatch('tests.file_dotenv', { b: "it's", a: { x: 1 } });
     const row = await d.waitForCompletion(id);
