@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactsResult } from '../src/temporal/contracts';
+import { sha256File } from '../src/sha256-file';
 
 /**
  * Size and SHA-256 of every file the execution left in its artifacts directory (logs included), as
@@ -21,19 +20,9 @@ export async function finalizeArtifacts(artifactsDir: string, executionId: numbe
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile()) files.push({ path: full, sizeBytes: (await lstat(full)).size, sha256: await sha256Of(full) });
+      else if (entry.isFile()) files.push({ path: full, sizeBytes: (await lstat(full)).size, sha256: await sha256File(full) });
     }
   };
   await walk(root);
   return { v: 1, files };
-}
-
-function sha256Of(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (c) => hash.update(c))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
 }

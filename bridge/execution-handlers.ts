@@ -1,11 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { IncomingEnvelope } from '../src/attune/envelope';
-import { executionCancelRequestedSchema, executionDispatchSchema, payloadOf } from '../src/attune/messages';
+import { executionCancelRequestedSchema, executionDispatchSchema } from '../src/attune/messages';
 import type { CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
 import { SIGNALS, WORKFLOW_TYPES, workflowIdForExecution } from '../src/temporal/names';
 import type { Logger } from '../src/log';
-import type { Handler } from './consumer';
+import { typedHandler, type Handler } from './consumer';
 
 export interface ExecutionHandlerDeps {
   client: Client;
@@ -50,16 +49,7 @@ function crashPoint(point: 'before-start' | 'after-start'): void {
 }
 
 export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
-  return async (envelope: IncomingEnvelope) => {
-    if (envelope.message_type !== 'ExecutionRequested') {
-      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the executions queue` };
-    }
-    let payload;
-    try {
-      payload = payloadOf(envelope, executionDispatchSchema);
-    } catch (err) {
-      return { kind: 'park', reason: (err as Error).message };
-    }
+  return typedHandler('ExecutionRequested', executionDispatchSchema, 'executions', async (payload, envelope) => {
     const dispatch: DispatchSignal = {
       v: 1,
       messageId: envelope.message_id,
@@ -72,23 +62,14 @@ export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
     crashPoint('after-start');
     deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
     return { kind: 'ack' };
-  };
+  });
 }
 
 export function cancelHandler(deps: ExecutionHandlerDeps): Handler {
-  return async (envelope: IncomingEnvelope) => {
-    if (envelope.message_type !== 'ExecutionCancelRequested') {
-      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the cancel queue` };
-    }
-    let payload;
-    try {
-      payload = payloadOf(envelope, executionCancelRequestedSchema);
-    } catch (err) {
-      return { kind: 'park', reason: (err as Error).message };
-    }
+  return typedHandler('ExecutionCancelRequested', executionCancelRequestedSchema, 'cancel', async (payload, envelope) => {
     const source = typeof envelope.headers.source_service === 'string' ? envelope.headers.source_service : null;
     await signalWithStart(deps, payload.execution_id, SIGNALS.cancel, { v: 1, messageId: envelope.message_id, sourceService: source });
     deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
     return { kind: 'ack' };
-  };
+  });
 }

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { packTestRequestedSchema, payloadOf } from '../src/attune/messages';
+import { packTestRequestedSchema } from '../src/attune/messages';
 import { failPackInstall } from '../src/attune/db/pack-installs';
 import type { Logger } from '../src/log';
-import type { Handler } from './consumer';
+import { typedHandler, type Handler } from './consumer';
 
 export const PACK_TESTS_UNSUPPORTED = 'Pack tests are not run by attune-temporal workers yet; run them on a native Attune worker or install without tests';
 
@@ -20,18 +20,9 @@ export const packEventHandler: Handler = async (envelope) => {
  * failed at once with a clear message, so Attune's pack install ends instead of hanging.
  */
 export function packTestHandler(deps: { db: Pool; workerId: number; log: Logger }): Handler {
-  return async (envelope) => {
-    if (envelope.message_type !== 'PackTestRequested') {
-      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the packtests queue` };
-    }
-    let payload;
-    try {
-      payload = payloadOf(envelope, packTestRequestedSchema);
-    } catch (err) {
-      return { kind: 'park', reason: (err as Error).message };
-    }
+  return typedHandler('PackTestRequested', packTestRequestedSchema, 'packtests', async (payload) => {
     const failed = await failPackInstall(deps.db, payload.pack_install_id, deps.workerId, PACK_TESTS_UNSUPPORTED);
     deps.log.warn({ packInstallId: payload.pack_install_id, packRef: payload.pack_ref, failed }, 'pack test refused: not supported');
     return { kind: 'ack' };
-  };
+  });
 }
