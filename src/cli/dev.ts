@@ -35,6 +35,9 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
   };
   mkdirSync(demoEnv.ATTUNE__ARTIFACTS_DIR!, { recursive: true });
   demoEnv.ATTUNE_TEMPORAL_CODEC_KEYS_FILE = ensureDemoCodecKey(state);
+  // Payloads are encrypted; this token lets the local Temporal UI decode them through the bridge.
+  demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS = randomBytes(16).toString('hex');
+  demoEnv.ATTUNE_TEMPORAL_HTTP_HOST = '127.0.0.1';
 
   const db = createDbPool(demoEnv.ATTUNE__DATABASE__URL!, 'attune', log, 2);
   try {
@@ -61,6 +64,8 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
     await waitForWorker(demoEnv);
     const submit = spawnSync(process.execPath, [cli, 'submit', 'demo.hello', '--param', 'name=attune', '--worker', 'demo', '--follow'], { env: demoEnv, stdio: 'inherit' });
     if (submit.status !== 0) throw new Error('the sample execution did not complete');
+    const port = demoEnv.ATTUNE_TEMPORAL_HTTP_PORT ?? '8099';
+    process.stdout.write(`Decoded payloads in the UI: Settings → Codec Server → http://127.0.0.1:${port}/codec/${demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS}\n`);
     if (opts.keep) {
       process.stdout.write('bridge and agent keep running; press Ctrl-C to stop\n');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
