@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { markFinished } from '../src/attune/db/executions';
-import { buildReport, type FinalReport } from '../src/attune/result';
+import { Context } from '@temporalio/activity';
+import { buildReport, LogUnavailableError, type FinalReport } from '../src/attune/result';
+import type { Logger } from '../src/log';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
 
@@ -10,9 +12,9 @@ import type { AttunePublisher } from './publisher';
  * reply re-applies the same write and publishes again: at least once, which consumers tolerate since
  * they reload the row.
  */
-export async function completeExecution(deps: { db: Pool; publisher: AttunePublisher }, input: CompleteInput): Promise<CompleteResult> {
+export async function completeExecution(deps: { db: Pool; publisher: AttunePublisher; log: Logger }, input: CompleteInput): Promise<CompleteResult> {
   const report: FinalReport = input.outcome
-    ? await buildReport(input.outcome, input.outputFormat)
+    ? await reportFromLogs(input.outcome, input.outputFormat, deps.log)
     : { status: input.failure?.status ?? 'failed', result: failureResult(input.failure) };
   const written = await markFinished(deps.db, input.executionId, report.status, report.result);
   if ('currentStatus' in written) {
@@ -35,6 +37,19 @@ export async function completeExecution(deps: { db: Pool; publisher: AttunePubli
     completed_at: now,
   });
   return { v: 1, applied: true, status: report.status, previousStatus: written.previousStatus };
+}
+
+/** Transient read errors are retried by Temporal; after a few attempts the tails stand in for the logs. */
+const LOG_READ_ATTEMPTS = 5;
+
+async function reportFromLogs(outcome: NonNullable<CompleteInput['outcome']>, outputFormat: CompleteInput['outputFormat'], log: Logger): Promise<FinalReport> {
+  try {
+    return await buildReport(outcome, outputFormat);
+  } catch (err) {
+    if (!(err instanceof LogUnavailableError) || Context.current().info.attempt < LOG_READ_ATTEMPTS) throw err;
+    log.error({ err, executionId: outcome.stdout?.path }, 'execution logs unreadable; reporting with the tails only');
+    return buildReport(outcome, outputFormat, { tailOnly: true });
+  }
 }
 
 function failureResult(failure: CompleteInput['failure']): Record<string, unknown> {

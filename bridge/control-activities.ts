@@ -5,11 +5,13 @@ import { completeExecution } from './complete-execution';
 import { prepareExecution, type PrepareDeps } from './prepare-execution';
 import type { PoolRegistry } from './pool-registry';
 import type { AttunePublisher } from './publisher';
+import type { Logger } from '../src/log';
 
 export interface ControlDeps extends PrepareDeps {
   db: Pool;
   publisher: AttunePublisher;
   registry: PoolRegistry;
+  log: Logger;
 }
 
 /** The bridge's activities: the only code that touches Attune's database and bus. */

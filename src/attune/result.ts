@@ -42,9 +42,16 @@ export function exitError(exitCode: number, stderr: string): string {
   return lines.length > 5 ? lines[lines.length - 1]! : stderr;
 }
 
-export async function buildReport(outcome: RunOutcome, outputFormat: OutputFormat): Promise<FinalReport> {
-  const [stdout, stderr] = await Promise.all([readCapturedLog(outcome.stdout), readCapturedLog(outcome.stderr)]);
+/**
+ * `tailOnly`: the log files cannot be read (the artifacts volume is not shared, or lost): report with the
+ * tails the agent sent instead, flagged `logs_incomplete`, rather than leave the execution unreported.
+ */
+export async function buildReport(outcome: RunOutcome, outputFormat: OutputFormat, opts: { tailOnly?: boolean } = {}): Promise<FinalReport> {
+  const [stdout, stderr] = opts.tailOnly
+    ? [outcome.stdout?.tail ?? '', outcome.stderr?.tail ?? '']
+    : await Promise.all([readCapturedLog(outcome.stdout), readCapturedLog(outcome.stderr)]);
   const extras: Record<string, unknown> = {};
+  if (opts.tailOnly) extras.logs_incomplete = true;
   if (stderr.trim() !== '' && outcome.stderr) extras.stderr_log = outcome.stderr.path;
   if (outcome.logsIncomplete) extras.logs_incomplete = true;
 

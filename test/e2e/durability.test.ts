@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ROUTING } from '../../src/attune/topology';
 import { newEnvelope } from '../../src/attune/envelope';
 import { TestDeployment, eventually } from '../helpers/deployment';
@@ -77,6 +78,20 @@ describe('durability of the dispatch path', () => {
     d.startAgent();
     const next = await d.dispatch('tests.ok_json');
     expect((await d.waitForCompletion(next, 90_000)).status).toBe('completed');
+  }, 180_000);
+
+  it('logs the bridge cannot read (artifacts volume not shared): reported with the tails, never stuck', async () => {
+    await Promise.all(d.agents.map((a) => a.stop()));
+    d.agents.length = 0;
+    d.startAgent({}, { privateArtifacts: true });
+    const id = await d.dispatch('tests.fail');
+    const row = await d.waitForCompletion(id, 120_000);
+    expect(row.status).toBe('failed');
+    expect(row.result).toMatchObject({ exit_code: 3, stdout: 'partial output\n', error: 'something went wrong\n', logs_incomplete: true });
+    expect(readFileSync(path.join(d.dir, 'bridge.log'), 'utf8')).toContain('reporting with the tails only');
+    await Promise.all(d.agents.map((a) => a.stop()));
+    d.agents.length = 0;
+    d.startAgent();
   }, 180_000);
 
   it('a pack test request gets an explicit failure so the install does not hang', async () => {

@@ -158,8 +158,12 @@ export class TestDeployment {
     return this.bridge;
   }
 
-  startAgent(extra: Record<string, string> = {}): CliProcess {
-    const agent = new CliProcess(['agent'], this.agentEnv(extra), path.join(this.dir, `agent-${this.agents.length}.log`));
+  /** `privateArtifacts`: the agent sees its own empty artifacts dir (a tmpfs in a private mount namespace). */
+  startAgent(extra: Record<string, string> = {}, opts: { privateArtifacts?: boolean } = {}): CliProcess {
+    const wrap = opts.privateArtifacts
+      ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs tmpfs '${this.artifactsDir}' && exec "$@"`, 'sh']
+      : [];
+    const agent = new CliProcess(['agent'], this.agentEnv(extra), path.join(this.dir, `agent-${this.agents.length}.log`), wrap);
     this.agents.push(agent);
     return agent;
   }

@@ -9,13 +9,16 @@ export class CliProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
+  /** `wrap` runs the CLI under another command (e.g. unshare), which must exec its last argument list. */
   constructor(
     readonly args: string[],
     env: Record<string, string | undefined>,
     logFile: string,
+    wrap: string[] = [],
   ) {
     const log = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, ...rest] = [...wrap, process.execPath, CLI, ...args];
+    this.child = spawn(file!, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.pipe(log);
     this.child.stderr?.pipe(log);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
