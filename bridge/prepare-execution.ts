@@ -74,7 +74,9 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
   if (row.permission_set_refs.length > 0) {
     if (row.executor === null) return invalid(`Failed to prepare execution context: Permission denied: Execution ${row.id} has no executor identity for API access`);
     const executor = row.executor;
-    spec.contextEnv.ATTUNE_API_TOKEN = mintExecutionToken({ ...row, executor }, timeoutSeconds, deps.jwtSecret ?? ATTUNE_DEFAULT_JWT_SECRET);
+    const parentId = row.workflow_task?.workflow_execution;
+    const parentActionRef = typeof parentId === 'number' ? (await loadExecution(deps.db, parentId))?.action_ref : null;
+    spec.contextEnv.ATTUNE_API_TOKEN = mintExecutionToken({ ...row, executor }, timeoutSeconds, deps.jwtSecret ?? ATTUNE_DEFAULT_JWT_SECRET, { parentActionRef });
   }
   return { v: 1, kind: 'ready', spec, outputFormat: action.output_format.toLowerCase() as OutputFormat };
 }

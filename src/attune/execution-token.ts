@@ -19,9 +19,11 @@ export function mintExecutionToken(
   execution: { id: number; action_ref: string; executor: number; permission_set_refs: string[] },
   timeoutSeconds: number,
   secret: string,
-  now = Math.floor(Date.now() / 1000),
+  opts: { parentActionRef?: string | null; now?: number } = {},
 ): string {
-  const actionRefs = [execution.action_ref];
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  // A workflow task may also use its parent workflow's action (sorted, deduplicated, as Attune does).
+  const actionRefs = [...new Set([execution.action_ref, ...(opts.parentActionRef ? [opts.parentActionRef] : [])])].sort();
   return signJwt(
     {
       sub: String(execution.executor),

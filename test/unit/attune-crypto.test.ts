@@ -38,12 +38,12 @@ describe("Attune's secret encryption", () => {
   });
 
   it('mints an HS256 execution token with Attune claims', () => {
-    const token = mintExecutionToken({ id: 7, action_ref: 'p.a', executor: 3, permission_set_refs: ['ops'] }, 60, 'secret', 1000);
+    const token = mintExecutionToken({ id: 7, action_ref: 'p.a', executor: 3, permission_set_refs: ['ops'] }, 60, 'secret', { now: 1000, parentActionRef: 'flows.main' });
     const [head, body, sig] = token.split('.');
     expect(createHmac('sha256', 'secret').update(`${head}.${body}`).digest('base64url')).toBe(sig);
     expect(JSON.parse(Buffer.from(body!, 'base64url').toString())).toEqual({
       sub: '3', login: 'execution:7', iat: 1000, exp: 1120, token_type: 'execution', scope: 'execution',
-      metadata: { execution_id: 7, action_ref: 'p.a', permission_set_refs: ['ops'], standard_access_action_refs: ['p.a'], standard_access_pack_refs: ['p'] },
+      metadata: { execution_id: 7, action_ref: 'p.a', permission_set_refs: ['ops'], standard_access_action_refs: ['flows.main', 'p.a'], standard_access_pack_refs: ['flows', 'p'] },
     });
   });
 });
