@@ -1,8 +1,10 @@
 import type { Pool } from 'pg';
-import { findAction, findEnforcementRefs, findRuntime, type ActionRow, type RuntimeRow } from '../src/attune/db/actions';
+import { advertisedVersions, findAction, findEnforcementRefs, findRuntime, findRuntimeVersions, type ActionRow, type RuntimeRow, type RuntimeVersionDbRow } from '../src/attune/db/actions';
+import { normalizeRuntimeName } from '../src/attune/runtime-names';
+import { selectRuntimeVersion } from '../src/attune/runtime-version-selection';
 import { loadExecution, type ExecutionRow } from '../src/attune/db/executions';
 import { isTerminal } from '../src/attune/status';
-import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec } from '../src/temporal/contracts';
+import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec, RuntimeExecutionConfig } from '../src/temporal/contracts';
 import { scalarText } from '../activities/params';
 import { attuneKeyHash, decryptAttuneJson } from '../src/attune/crypto';
 import { findExecutionConfigSecrets } from '../src/attune/db/secrets';
@@ -53,6 +55,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
   if (executionEnv === null) return invalid('Failed to prepare execution context: Validation error: Execution env_vars must be an object with string values');
 
   const timeoutSeconds = effectiveTimeout(row, action, deps.defaultTimeoutSeconds);
+  const executionConfig = await versionedExecutionConfig(deps, row, runtime, action.runtime_version_constraint ?? null, input.workerId);
   const spec: RunSpec = {
     v: 1,
     executionId: row.id,
@@ -62,7 +65,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     entrypoint: action.entrypoint,
     isAdhoc: action.is_adhoc,
     runtimeName: runtime ? runtime.name.toLowerCase() : null,
-    executionConfig: (runtime?.execution_config ?? {}),
+    executionConfig,
     parameters,
     parameterDelivery: action.parameter_delivery.toLowerCase() as ParameterDelivery,
     parameterFormat: action.parameter_format.toLowerCase() as ParameterFormat,
@@ -79,6 +82,27 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     spec.contextEnv.ATTUNE_API_TOKEN = mintExecutionToken({ ...row, executor }, timeoutSeconds, deps.jwtSecret ?? ATTUNE_DEFAULT_JWT_SECRET, { parentActionRef });
   }
   return { v: 1, kind: 'ready', spec, outputFormat: action.output_format.toLowerCase() as OutputFormat };
+}
+
+/**
+ * The runtime's execution_config, or a registered version's full override when the worker advertises a
+ * version that fits the action's constraint (Attune's selection, from the snapshot when there is one).
+ */
+async function versionedExecutionConfig(
+  deps: PrepareDeps,
+  row: ExecutionRow,
+  runtime: RuntimeRow | null,
+  constraint: string | null,
+  workerId: number,
+): Promise<RuntimeExecutionConfig> {
+  const base = (runtime?.execution_config ?? {}) as RuntimeExecutionConfig;
+  if (!runtime) return base;
+  const snapshotVersions = row.executable_snapshot?.executable?.runtime_versions as RuntimeVersionDbRow[] | undefined;
+  const versions = snapshotVersions ?? (await findRuntimeVersions(deps.db, runtime.id));
+  if (versions.length === 0) return base;
+  const names = [...new Set([runtime.name, ...runtime.aliases].map(normalizeRuntimeName))];
+  const chosen = selectRuntimeVersion(versions, await advertisedVersions(deps.db, workerId, names), constraint);
+  return chosen ? (chosen.execution_config as RuntimeExecutionConfig) : base;
 }
 
 /** Puts the decrypted secret parameters back into the parameters, as Attune's worker does. */

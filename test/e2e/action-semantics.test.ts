@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUTING } from '../../src/attune/topology';
 import { newEnvelope } from '../../src/attune/envelope';
@@ -135,5 +135,26 @@ describe('action semantics', () => {
     await d.waitForCompletion(probe);
     expect((await d.row(id)).status).toBe('completed');
     expect(await d.parked()).toEqual([]);
+  });
+
+  it("runs with a registered runtime version's execution_config when the pool advertises it", async () => {
+    const before = await d.dispatch('tests.py_where');
+    const systemRun = (await d.waitForCompletion(before)).result!.data as { executable: string; version: string };
+    // A registered version matching what the pool advertises, whose config names its own interpreter path.
+    const registered = path.join(d.dir, 'bin', 'python-registered');
+    mkdirSync(path.dirname(registered), { recursive: true });
+    symlinkSync(realpathSync(systemRun.executable), registered);
+    const version = systemRun.version.split('.').slice(0, 2).join('.');
+    await d.db.query(
+      `INSERT INTO runtime_version (runtime, runtime_ref, version, execution_config, is_default)
+       SELECT id, ref, $2, $1::jsonb, true FROM runtime WHERE ref = 'core.python'`,
+      [JSON.stringify({ interpreter: { binary: registered, args: ['-u'], file_extension: '.py' } }), version],
+    );
+    try {
+      const id = await d.dispatch('tests.py_where');
+      expect((await d.waitForCompletion(id)).result!.data).toMatchObject({ executable: registered });
+    } finally {
+      await d.db.query(`DELETE FROM runtime_version WHERE runtime_ref = 'core.python'`);
+    }
   });
 });

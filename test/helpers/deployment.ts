@@ -33,6 +33,7 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.jsonl_out', entrypoint: 'jsonl_out.sh', runtime: 'shell', outputFormat: 'jsonl' },
   { ref: 'tests.inline', entrypoint: 'echo "inline $PARAM_WHO" && echo "$who"', runtime: 'shell' },
   { ref: 'tests.py_echo', entrypoint: 'echo.py', runtime: 'python', outputFormat: 'json' },
+  { ref: 'tests.py_where', entrypoint: 'py_where.py', runtime: 'python', outputFormat: 'json' },
   { ref: 'tests.too_new', entrypoint: 'echo.py', runtime: 'python', runtimeVersionConstraint: '>=99' },
   { ref: 'tests.node_echo', entrypoint: 'echo.js', runtime: 'node', outputFormat: 'json' },
   { ref: 'pydeps.uses_six', entrypoint: 'uses_six.py', runtime: 'python', outputFormat: 'json' },

@@ -51,3 +51,30 @@ export async function findEnforcementRefs(db: Pool, id: number): Promise<{ rule_
   );
   return rows[0] ?? null;
 }
+
+export interface RuntimeVersionDbRow {
+  version: string;
+  execution_config: unknown;
+  is_default: boolean;
+  available: boolean;
+}
+
+export async function findRuntimeVersions(db: Pool, runtimeId: number): Promise<RuntimeVersionDbRow[]> {
+  const { rows } = await db.query<RuntimeVersionDbRow>(
+    `SELECT version, execution_config, is_default, available FROM runtime_version WHERE runtime = $1 AND retired_at IS NULL`,
+    [runtimeId],
+  );
+  return rows;
+}
+
+/** The versions a worker advertises for a runtime: capabilities.runtime_versions, else detected interpreters. */
+export async function advertisedVersions(db: Pool, workerId: number, names: string[]): Promise<string[]> {
+  const { rows } = await db.query<{ capabilities: { runtime_versions?: Record<string, string[]>; detected_interpreters?: { name: string; version: string | null }[] } | null }>(
+    `SELECT capabilities FROM worker WHERE id = $1`,
+    [workerId],
+  );
+  const caps = rows[0]?.capabilities;
+  const fromVersions = names.flatMap((n) => caps?.runtime_versions?.[n] ?? []);
+  if (fromVersions.length > 0) return fromVersions;
+  return (caps?.detected_interpreters ?? []).filter((d) => names.includes(d.name) && d.version).map((d) => d.version!);
+}

@@ -18,7 +18,7 @@ export interface ExecutionRow {
   workflow_task: { timeout_seconds?: number | null; workflow_execution?: number } | null;
   pack_release: number | null;
   pack_release_digest: string | null;
-  executable_snapshot: { executable?: { action?: unknown; runtime?: unknown } } | null;
+  executable_snapshot: { executable?: { action?: unknown; runtime?: unknown; runtime_versions?: unknown } } | null;
   trace_tag: string | null;
   enforcement: number | null;
   permission_set_refs: string[];
