@@ -1,0 +1,102 @@
+/** The results as Markdown (latest.md next to the JSON, and the sections of bench/README.md a full run rewrites). */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+interface Pct {
+  p50: number;
+  p99: number;
+}
+interface Floors {
+  adapter: Pct;
+  engineFloor: Pct;
+  processFloor: Pct;
+}
+interface NotAvailable {
+  notAvailable: string;
+}
+interface Tput {
+  concurrency: number;
+  perSec: number;
+}
+/** The part of the results JSON the tables read. */
+export interface TableInput {
+  meta: { date: string; quick: boolean; file?: string; durationSeconds?: number; loadavgAtEnd?: number[]; machine: { nproc: number; cpuModel: string; memTotalMiB: number; kernel: string; node: string; loadavgAtStart: number[] } };
+  latency: Record<'dispatchToStart' | 'exitToCompleted' | 'endToEnd', Floors>;
+  throughput: { engineFloor: Tput[]; adapter1: Tput[]; adapter2: Tput[] };
+  agent: {
+    coldStart: {
+      fromNode: { toPollMs: Pct; toRowActiveMs: Pct };
+      fromBundle: { toPollMs: Pct; toRowActiveMs: Pct } | NotAvailable;
+      engineFloorActivitiesOnlyWorker: { toPollMs: Pct };
+      bareNodeStartExit: Pct;
+    };
+    idleRssMiB: { agentFromNode: number; agentFromBundle: number | NotAvailable; engineFloorWorker: number };
+    bundleSize: { rawBytes: number; tarGzBytes: number | null; tarZstBytes: number | null } | NotAvailable;
+  };
+  bigOutput: { bytes: number; agent: { rssGrowthMiB: number; vmHwmBeforeMiB: number; vmHwmAfterMiB: number; captureMBps: number }; processFloor: { captureMBps: number } };
+  cancel: { publishToSigterm: Floors };
+  agentLoss: { killToFinalStatus: Pct; finalStatus: string[]; runHeartbeatTimeoutSeconds: number };
+}
+
+const na = (x: unknown): x is NotAvailable => typeof x === 'object' && x !== null && 'notAvailable' in x;
+const f = (x: number | null | undefined | NotAvailable, unit = ''): string =>
+  typeof x === 'number' ? `${x >= 100 ? Math.round(x) : Math.round(x * 10) / 10}${unit}` : na(x) ? 'not available' : '–';
+const r2 = (a: number | undefined | NotAvailable, b: number) => (typeof a === 'number' && b !== 0 ? `×${(a / b).toFixed(2)}` : '–');
+const mib = (b: number | null) => (b === null ? null : Math.round((b / 1048576) * 10) / 10);
+
+export function renderTable(r: TableInput): string {
+  const rows: string[][] = [];
+  const lat = (label: string, g: Floors) => {
+    for (const p of ['p50', 'p99'] as const) {
+      rows.push([`${label} ${p}`, f(g.adapter[p], ' ms'), `${f(g.engineFloor[p], ' ms')} engine · ${f(g.processFloor[p], ' ms')} process`, `${r2(g.adapter[p], g.engineFloor[p])} · ${r2(g.adapter[p], g.processFloor[p])}`]);
+    }
+  };
+  lat('1. dispatch → child started', r.latency.dispatchToStart);
+  lat('1. child exit → ExecutionCompleted', r.latency.exitToCompleted);
+  lat('1. dispatch → ExecutionCompleted (end to end)', r.latency.endToEnd);
+  r.throughput.engineFloor.forEach((t, i) => {
+    for (const [label, a] of [['1 agent', r.throughput.adapter1[i]], ['2 agents', r.throughput.adapter2[i]]] as const) {
+      rows.push([`2. throughput c=${t.concurrency}, ${label}`, f(a?.perSec, '/s'), `${f(t.perSec, '/s')} engine`, r2(a?.perSec, t.perSec)]);
+    }
+  });
+  const cs = r.agent.coldStart;
+  const floorPoll = cs.engineFloorActivitiesOnlyWorker.toPollMs.p50;
+  const bundle = cs.fromBundle;
+  rows.push(['3. cold start exec → first poll, node (p50)', f(cs.fromNode.toPollMs.p50, ' ms'), `${f(floorPoll, ' ms')} bare worker · ${f(cs.bareNodeStartExit.p50, ' ms')} node -e 0`, r2(cs.fromNode.toPollMs.p50, floorPoll)]);
+  rows.push(['3. cold start exec → worker row active, node (p50)', f(cs.fromNode.toRowActiveMs.p50, ' ms'), `${f(floorPoll, ' ms')} bare worker`, r2(cs.fromNode.toRowActiveMs.p50, floorPoll)]);
+  rows.push(['3. cold start exec → first poll, bundle (p50)', na(bundle) ? f(bundle) : f(bundle.toPollMs.p50, ' ms'), `${f(floorPoll, ' ms')} bare worker`, na(bundle) ? '–' : r2(bundle.toPollMs.p50, floorPoll)]);
+  rows.push(['3. cold start exec → worker row active, bundle (p50)', na(bundle) ? f(bundle) : f(bundle.toRowActiveMs.p50, ' ms'), `${f(floorPoll, ' ms')} bare worker`, na(bundle) ? '–' : r2(bundle.toRowActiveMs.p50, floorPoll)]);
+  const rss = r.agent.idleRssMiB;
+  rows.push(['3. idle RSS, agent from node', f(rss.agentFromNode, ' MiB'), `${f(rss.engineFloorWorker, ' MiB')} bare worker`, r2(rss.agentFromNode, rss.engineFloorWorker)]);
+  rows.push(['3. idle RSS, agent from bundle (launcher + node)', f(rss.agentFromBundle, ' MiB'), `${f(rss.engineFloorWorker, ' MiB')} bare worker`, r2(rss.agentFromBundle, rss.engineFloorWorker)]);
+  const bs = r.agent.bundleSize;
+  rows.push(['3. bundle size raw / tar.gz / tar.zst', na(bs) ? 'not available' : `${f(mib(bs.rawBytes))} / ${f(mib(bs.tarGzBytes))} / ${f(mib(bs.tarZstBytes))} MiB`, '–', '–']);
+  const b = r.bigOutput;
+  const size = `${Math.round(b.bytes / 1048576)} MiB`;
+  rows.push([`4. ${size} to stdout: agent RSS growth (sampled peak)`, f(b.agent.rssGrowthMiB, ' MiB'), `VmHWM ${f(b.agent.vmHwmBeforeMiB)} → ${f(b.agent.vmHwmAfterMiB)} MiB`, '–']);
+  rows.push([`4. ${size} to stdout: capture throughput`, f(b.agent.captureMBps, ' MB/s'), `${f(b.processFloor.captureMBps, ' MB/s')} process`, r2(b.agent.captureMBps, b.processFloor.captureMBps)]);
+  lat('5. cancel published → SIGTERM in the action', r.cancel.publishToSigterm);
+  const l = r.agentLoss;
+  rows.push(['5. agent SIGKILL mid-action → final DB status (p50)', `${f(l.killToFinalStatus.p50, ' s')} (${l.finalStatus.join(', ')})`, `${f(l.runHeartbeatTimeoutSeconds, ' s')} run heartbeat timeout`, r2(l.killToFinalStatus.p50, l.runHeartbeatTimeoutSeconds)]);
+  const head = ['figure', 'adapter', 'floor', 'ratio to floor'];
+  return `${[`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n')}\n`;
+}
+
+export function renderMachine(r: TableInput): string {
+  const m = r.meta.machine;
+  return `${[
+    `- ${m.nproc} cores (\`nproc\`), ${m.cpuModel} (/proc/cpuinfo), ${Math.round(m.memTotalMiB / 1024)} GiB memory, Linux ${m.kernel}, node ${m.node}`,
+    `- run ${r.meta.date}${r.meta.quick ? ' (--quick)' : ''}, ${r.meta.durationSeconds ?? '?'} s; load average at start ${m.loadavgAtStart.join(' / ')}, at end ${(r.meta.loadavgAtEnd ?? []).join(' / ')}`,
+    `- raw results: \`bench/results/${r.meta.file ?? 'latest.json'}\``,
+  ].join('\n')}\n`;
+}
+
+/** Rewrites the machine and table sections of bench/README.md (a full run into bench/results only). */
+export function updateReadme(file: string, r: TableInput): void {
+  let text = readFileSync(file, 'utf8');
+  const put = (name: string, body: string) => {
+    text = text.replace(new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`), (_m, a: string, b: string) => `${a}${body}${b}`);
+  };
+  put('machine', renderMachine(r));
+  put('table', renderTable(r));
+  writeFileSync(file, text);
+}
