@@ -35,6 +35,8 @@ import { agentStepOptions, claimOptions, controlOptions, environmentOptions, kil
 export const PATCHES = {
   /** ensureEnvironment → verifyRuntimeVersion → runAction → finalizeArtifacts as separate steps. */
   agentSteps: 'agent-steps-v2',
+  /** No ensureEnvironment for runtimes without an environment, no version check without a constraint. */
+  skipNoopSteps: 'skip-noop-agent-steps-v3',
 } as const;
 
 export const dispatchSignal = defineSignal<[DispatchSignal]>(SIGNALS.dispatch);
@@ -176,22 +178,29 @@ const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cau
 async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState): Promise<RunAttempt> {
   const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue));
   const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue));
-  state.phase = 'environment';
-  try {
-    const prepared = await env.ensureEnvironment(spec);
-    if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
-  } catch (err) {
-    if (neverStarted(err)) return { kind: 'not_started' };
-    log.warn('environment step failed; running with the system interpreter', { error: String(err) });
+  // Each step is a server round trip: skip the ones that cannot do anything for this action.
+  const skipNoop = patched(PATCHES.skipNoopSteps);
+  const envType = spec.executionConfig.environment?.env_type;
+  if (!skipNoop || (envType !== undefined && envType !== 'none')) {
+    state.phase = 'environment';
+    try {
+      const prepared = await env.ensureEnvironment(spec);
+      if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
+    } catch (err) {
+      if (neverStarted(err)) return { kind: 'not_started' };
+      log.warn('environment step failed; running with the system interpreter', { error: String(err) });
+    }
+    if (state.cancelRequested) return { kind: 'cancelled' };
   }
-  if (state.cancelRequested) return { kind: 'cancelled' };
-  state.phase = 'verifying';
-  try {
-    const checked = await steps.verifyRuntimeVersion(spec);
-    if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
-  } catch (err) {
-    if (neverStarted(err)) return { kind: 'not_started' };
-    return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
+  if (!skipNoop || (spec.runtimeVersionConstraint ?? '').trim() !== '') {
+    state.phase = 'verifying';
+    try {
+      const checked = await steps.verifyRuntimeVersion(spec);
+      if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
+    } catch (err) {
+      if (neverStarted(err)) return { kind: 'not_started' };
+      return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
+    }
   }
   if (state.cancelRequested) return { kind: 'cancelled' };
   const ran = await runOnAgent(claim, spec, state);

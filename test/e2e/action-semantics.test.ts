@@ -20,10 +20,15 @@ describe('action semantics', () => {
     return (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes && scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId)) === type).length;
   };
 
-  it('runs the steps as separate activities visible in the workflow', async () => {
-    const id = await d.dispatch('tests.ok_json');
-    expect((await d.waitForCompletion(id)).status).toBe('completed');
-    for (const step of ['ensureEnvironment', 'verifyRuntimeVersion', 'runAction', 'finalizeArtifacts']) expect(await activityResults(id, step)).toBe(1);
+  it('runs the steps as separate activities visible in the workflow, skipping those with nothing to do', async () => {
+    const shell = await d.dispatch('tests.ok_json'); // no environment, no version constraint
+    expect((await d.waitForCompletion(shell)).status).toBe('completed');
+    for (const [step, n] of [['ensureEnvironment', 0], ['verifyRuntimeVersion', 0], ['runAction', 1], ['finalizeArtifacts', 1]] as const) {
+      expect(await activityResults(shell, step)).toBe(n);
+    }
+    const py = await d.dispatch('tests.too_new'); // python: a venv runtime, and a constraint
+    await d.waitForCompletion(py);
+    for (const [step, n] of [['ensureEnvironment', 1], ['verifyRuntimeVersion', 1], ['runAction', 0]] as const) expect(await activityResults(py, step)).toBe(n);
   });
 
   it('builds a python venv with requirements.txt on first use, reuses it, and rebuilds when the file changes', async () => {
