@@ -1,5 +1,5 @@
-import execa from 'execa';
-import type { Readable } from 'node:stream';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { LogSummary, RunOutcomeKind } from '../src/temporal/contracts';
 import { BoundedLogFile } from './bounded-log';
 
@@ -49,31 +49,25 @@ export function startProcess(req: ProcessRequest): RunningProcess {
   const result = (async (): Promise<ProcessResult> => {
     await Promise.all([stdoutLog.open(), stderrLog.open()]);
     const started = Date.now();
-    const child = execa(req.file, req.args, {
-      cwd: req.cwd,
-      env: req.env,
-      extendEnv: false,
-      detached: true, // own process group, so the group can be signalled as a whole
-      buffer: false,
-      reject: false,
-      cleanup: false, // the agent kills groups itself, including on shutdown
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      windowsHide: true,
+    const spawned = await spawnWithRetry(req);
+    if ('error' in spawned) {
+      const [stdout, stderr] = await Promise.all([stdoutLog.close(), stderrLog.close()]);
+      return { kind: 'spawn_failed', exitCode: -1, durationMs: Date.now() - started, stdout, stderr, error: `Failed to spawn ${req.file}: ${spawned.error.message}`, logsIncomplete: false };
+    }
+    const { child } = spawned;
+    pid = child.pid!;
+    req.onSpawn?.(pid);
+    child.on('error', () => undefined); // e.g. a signal to a process already gone; the exit event tells the rest
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
     });
-    pid = child.pid ?? null;
-    if (pid !== null) req.onSpawn?.(pid);
 
     let stopReason = null as 'cancelled' | 'timed_out' | null;
     let killing = null as Promise<void> | null;
-    const exited = new Promise<void>((resolve) => {
-      void child.once('exit', () => resolve()); // (execa's child is also a promise)
-    });
     const stop = (reason: 'cancelled' | 'timed_out') => {
-      if (stopReason !== null || pid === null) return;
+      if (stopReason !== null) return;
       stopReason = reason;
-      killing = killGroup(pid, exited, req.killGraceMs);
+      killing = killGroup(pid!, exited, req.killGraceMs);
     };
     const onAbort = () => stop('cancelled');
     if (req.signal.aborted) stop('cancelled');
@@ -82,7 +76,7 @@ export function startProcess(req: ProcessRequest): RunningProcess {
 
     const stdinError = writeStdin(child.stdin, req.stdin);
     const drained = Promise.all([drain(child.stdout, stdoutLog), drain(child.stderr, stderrLog)]);
-    const settled = await child;
+    const status = await exited;
     // A descendant may keep the pipes open after the action exits: wait a bounded time for the rest of the
     // output (Attune's log finalization bound), then stop reading and say the logs are incomplete.
     let logsIncomplete = false;
@@ -94,8 +88,8 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     clearTimeout(finalizeTimer);
     if (!bounded) {
       logsIncomplete = true;
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      child.stdout.destroy();
+      child.stderr.destroy();
       await drained.catch(() => undefined);
     }
     clearTimeout(deadline);
@@ -104,11 +98,7 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     const durationMs = Date.now() - started;
     const [stdout, stderr] = await Promise.all([stdoutLog.close(), stderrLog.close()]);
 
-    if (pid === null || (settled.failed && settled.exitCode === undefined && !settled.signal && stopReason === null)) {
-      const reason = (settled as { originalMessage?: string; shortMessage?: string }).originalMessage ?? (settled as { shortMessage?: string }).shortMessage;
-      return { kind: 'spawn_failed', exitCode: -1, durationMs, stdout, stderr, error: `Failed to spawn ${req.file}: ${reason}`, logsIncomplete };
-    }
-    const exitCode = typeof settled.exitCode === 'number' ? settled.exitCode : -1;
+    const exitCode = typeof status.code === 'number' ? status.code : -1;
     if (stopReason !== null) return { kind: stopReason, exitCode: stopReason === 'timed_out' ? -1 : exitCode, durationMs, stdout, stderr, error: null, logsIncomplete };
     const writeError = await stdinError;
     // A child that needs no input may exit before reading it; Attune ignores that broken pipe.
@@ -136,16 +126,33 @@ async function drain(stream: Readable | null, log: BoundedLogFile): Promise<void
   }
 }
 
-function writeStdin(stdin: NodeJS.WritableStream | null, text: string | null): Promise<string | null> {
+function writeStdin(stdin: Writable, text: string | null): Promise<string | null> {
   return new Promise((resolve) => {
-    if (!stdin) return resolve(null);
     stdin.on('error', (err: Error) => resolve(`Failed to write parameters to stdin: ${err.message}`));
-    if (text === null) {
-      stdin.end(() => resolve(null));
-      return;
-    }
-    stdin.end(`${text}\n`, () => resolve(null));
+    const done = (err?: Error | null) => resolve(err ? `Failed to write parameters to stdin: ${err.message}` : null);
+    if (text === null) stdin.end(done);
+    else stdin.end(`${text}\n`, done);
   });
+}
+
+const SPAWN_ATTEMPTS = 5;
+
+/**
+ * Node's spawn rather than execa here: execa treats a broken stdin pipe as the failure of the whole
+ * process and drops its output, where Attune keeps the output and applies its own rule. Like Attune,
+ * retries ETXTBSY (a script still open for writing) up to 5 times, 25 ms apart.
+ */
+async function spawnWithRetry(req: ProcessRequest): Promise<{ child: ChildProcessWithoutNullStreams } | { error: Error }> {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: 'pipe', windowsHide: true });
+    const error = await new Promise<Error | null>((resolve) => {
+      child.once('spawn', () => resolve(null));
+      child.once('error', resolve);
+    });
+    if (!error) return { child };
+    if ((error as NodeJS.ErrnoException).code !== 'ETXTBSY' || attempt >= SPAWN_ATTEMPTS) return { error };
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
@@ -160,7 +167,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-async function killGroup(pid: number, exited: Promise<void>, graceMs: number): Promise<void> {
+async function killGroup(pid: number, exited: Promise<unknown>, graceMs: number): Promise<void> {
   signalGroup(pid, 'SIGTERM');
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -80,6 +80,16 @@ describe('action semantics', () => {
     process.kill(Number(readFileSync(`${d.markerDir}/pids.${id}`, 'utf8')), 'SIGKILL');
   });
 
+  it("ignores a broken stdin pipe when the action exits 0 at once, and reports it otherwise (Attune's rule)", async () => {
+    const big = { blob: 'y'.repeat(512 * 1024) }; // more than a pipe buffer: the write must fail
+    const ok = await d.dispatch('tests.noread', big);
+    expect((await d.waitForCompletion(ok)).result).toMatchObject({ succeeded: true, exit_code: 0 });
+    const bad = await d.dispatch('tests.fail', big);
+    const row = await d.waitForCompletion(bad);
+    expect(row.status).toBe('failed');
+    expect(row.result).toMatchObject({ exit_code: 3, error: expect.stringMatching(/^Failed to write parameters to stdin: .*EPIPE/) });
+  });
+
   it('delivers parameters in a 0400 dotenv file', async () => {
     const id = await d.dispatch('tests.file_dotenv', { b: "it's", a: { x: 1 } });
     const row = await d.waitForCompletion(id);
