@@ -10,6 +10,14 @@ module.exports = {
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/replay/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
     },
+    {
+      // The agent bundle in real root filesystems (empty, busybox, musl, Debian) via unshare + chroot; needs root.
+      displayName: 'rootfs',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/rootfs/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/helpers/rootfs-setup.ts',
+    },
   ],
   testTimeout: 120000,
 };

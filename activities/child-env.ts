@@ -1,4 +1,5 @@
 import type { RuntimeExecutionConfig } from '../src/temporal/contracts';
+import { restoreOriginalEnvironment } from '../src/agent/original-env';
 
 /**
  * Names that configure or authenticate the agent itself; never handed to an action.
@@ -13,7 +14,8 @@ const AGENT_ONLY = [/^ATTUNE_/, /^TEMPORAL_/, /^ATTUNE_TEMPORAL_/];
  */
 export function imageEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
+  // Under the bundle's launcher, the image's NODE_OPTIONS, LD_* … were hidden from our node: restore them.
+  for (const [key, value] of Object.entries(restoreOriginalEnvironment(env))) {
     if (value === undefined || AGENT_ONLY.some((re) => re.test(key))) continue;
     out[key] = value;
   }

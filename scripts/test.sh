@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/rootfs-prereqs.sh   # patchelf, musl-tools, busybox-static, debootstrap, qemu-user-static … for the rootfs tests
 echo "[test] lint"
 npm run --silent lint
 echo "[test] deployment files (compose, Dockerfiles, Helm chart)"

@@ -6,6 +6,8 @@ export function runMain(main: () => Promise<void>): void {
   main().then(
     () => {
       process.exitCode ??= 0;
+      // A service that has shut down cleanly must not linger because some library left a handle open.
+      setTimeout(() => process.exit(), 1000).unref();
     },
     (thrown: unknown) => {
       const err = coerceError(thrown);

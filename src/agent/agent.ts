@@ -12,6 +12,10 @@ import { createAgentActivities } from '../../activities';
 import { KillRegistry } from '../../activities/kill-registry';
 import { imageEnvironment } from '../../activities/child-env';
 import { detectRuntimes, type DetectedRuntime } from './detect';
+import { drainAgent, FINAL_STEP_GRACE_MS } from './drain';
+import { agentWritableDirs, waitForWritableDirs } from './preflight';
+import { loadRuntimeHints } from './runtime-hints';
+import { shutdownGraceMs } from './shutdown-grace';
 import type { Logger } from '../log';
 import { AGENT_VERSION } from '../version';
 
@@ -36,8 +40,16 @@ export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig)
  */
 export async function runAgent(config: AgentConfig, log: Logger): Promise<void> {
   Runtime.install({ shutdownSignals: [] }); // signals are ours: see shutdown below
-  const baseEnv = imageEnvironment(process.env);
-  const detected = await detectRuntimes(baseEnv, config.runtimeOverride);
+  const graceMs = shutdownGraceMs();
+  let stopRequested = false;
+  const stopEarly = () => (stopRequested = true);
+  process.on('SIGTERM', stopEarly).on('SIGINT', stopEarly);
+  if (!(await waitForWritableDirs(agentWritableDirs(config), log, { retryMs: 30_000, stopped: () => stopRequested }))) return;
+  const hints = loadRuntimeHints();
+  if (hints) log.info({ file: hints.file, runtimes: hints.runtimes.map((r) => r.name), env: Object.keys(hints.env) }, 'runtime hints file');
+  // The hints file's env is the image's declared setup for actions: it goes on top of the image's env.
+  const baseEnv = { ...imageEnvironment(process.env), ...(hints?.env ?? {}) };
+  const detected = await detectRuntimes(baseEnv, config.runtimeOverride, hints);
   if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
   const dataConverter = createDataConverter();
@@ -57,7 +69,8 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
     isShuttingDown: () => shuttingDown,
     maxConcurrent: config.maxConcurrentTasks,
   });
-  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}` };
+  // The grace period is enforced by drainAgent; Temporal's own only covers the steps after a run.
+  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}`, shutdownGraceTime: FINAL_STEP_GRACE_MS };
   const workers = await Promise.all([
     Worker.create({ ...common, taskQueue: poolTaskQueue(config.pool), activities: activities.pool, maxConcurrentActivityTaskExecutions: 1 }),
     Worker.create({ ...common, taskQueue: agentTaskQueue(agentId), activities: activities.agent, maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks }),
@@ -70,11 +83,14 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
   const shutdown = (signal: NodeJS.Signals) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    log.info({ signal }, 'agent shutting down');
-    for (const w of workers) w.shutdown();
+    log.info({ signal, graceMs }, 'agent shutting down');
+    const [pool, ...own] = workers;
+    void drainAgent({ pool, own }, () => kills.activeCount, graceMs, log);
   };
+  process.off('SIGTERM', stopEarly).off('SIGINT', stopEarly);
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  if (stopRequested) shutdown('SIGTERM'); // a stop that arrived while starting up
   try {
     await running;
   } finally {

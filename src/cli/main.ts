@@ -35,6 +35,19 @@ program
   );
 
 program
+  .command('bundle')
+  .description('build the self-contained agent directory (node, C library, Temporal addon, launcher) and its tarballs')
+  .option('--arch <arch>', 'x86_64 or aarch64 (default: this machine)')
+  .option('--out <dir>', 'output directory', 'dist/agent-bundle')
+  .option('--no-archive', 'only the directory: skip the .tar.gz / .tar.zst and their checksums')
+  .action((opts: { arch?: string; out?: string; archive?: boolean }) =>
+    runMain(async () => {
+      const { bundleCommand } = await import('../bundle/command');
+      await bundleCommand(opts);
+    }),
+  );
+
+program
   .command('submit')
   .description('create an execution and dispatch it exactly as Attune\'s executor does')
   .argument('<action_ref>', 'e.g. demo.hello')

@@ -1,0 +1,32 @@
+import { ConfigError } from '../errors';
+import { runMain } from '../lifecycle';
+import { AGENT_VERSION } from '../version';
+
+/**
+ * Main of the bundled agent (`attune-agent [--detect-only]`): only the agent, so the single-file
+ * bundle carries neither the bridge nor the CLI. Modules load lazily so --detect-only and --version
+ * stay quick.
+ */
+function main(argv: string[]): void {
+  const args = argv.filter((a) => a !== '--');
+  if (args.includes('--version')) {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write('usage: attune-agent [--detect-only] [--user=UID:GID]\n');
+    return;
+  }
+  runMain(async () => {
+    const unknown = args.filter((a) => a !== '--detect-only');
+    if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown[0]} (usage: attune-agent [--detect-only])`);
+    if (args.includes('--detect-only')) {
+      const { detectOnly } = await import('../cli/detect-only');
+      return detectOnly();
+    }
+    const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await Promise.all([import('../config'), import('../log'), import('../agent/agent')]);
+    await runAgent(loadAgentConfig(), scopedLogger('agent'));
+  });
+}
+
+main(process.argv.slice(2));
