@@ -72,7 +72,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 
-  const http = createHttpServer({ codec, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, log });
+  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, log });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(config.httpPort, config.httpHost, () => resolve());

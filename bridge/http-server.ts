@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Logger } from '../src/log';
+import { handleAgentBinary, type AgentBinaryConfig } from './agent-binary';
 
 export interface HttpDeps {
   codec: PayloadCodec;
+  agentBinary: AgentBinaryConfig;
   /** Operators allowed to see decoded payloads in the Temporal UI. Empty: the codec endpoint is off. */
   codecTokens: string[];
   corsOrigins: string[];
@@ -16,7 +18,7 @@ const MAX_BODY = 8 * 1024 * 1024;
 
 /**
  * The bridge's HTTP endpoint: a Temporal UI codec server (`/codec/encode`, `/codec/decode`) for
- * authorized operators only, and a health check. The token comes as `Authorization: Bearer …` or in the
+ * authorized operators only, the agent download (Attune-compatible), and a health check. The token comes as `Authorization: Bearer …` or in the
  * path (`/codec/<token>/decode`) for UIs that cannot send headers.
  */
 export function createHttpServer(deps: HttpDeps): Server {
@@ -39,6 +41,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   }
   if (req.method === 'OPTIONS') return send(res, 204);
   if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+  if (req.method === 'GET' && handleAgentBinary(deps.agentBinary, url, req, res)) return;
   const codec = /^\/codec(?:\/([^/]+))?\/(encode|decode)$/.exec(url.pathname);
   if (!codec) return send(res, 404, { error: 'not found' });
   if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });

@@ -113,6 +113,7 @@ export class TestDeployment {
     this.temporal = new Client({ connection: this.temporalConnection, namespace: SERVICES.namespace });
 
     this.startBridge(opts.bridgeEnv);
+    await this.waitForBridge();
     if (opts.agent !== false) {
       this.startAgent();
       this.workerId = await this.waitForWorker();
@@ -168,6 +169,15 @@ export class TestDeployment {
     const agent = new CliProcess(['agent'], this.agentEnv(extra), path.join(this.dir, `agent-${this.agents.length}.log`), wrap);
     this.agents.push(agent);
     return agent;
+  }
+
+  /** The bridge answers on its HTTP port once it is consuming and hosting workflows. */
+  async waitForBridge(timeoutMs = 60_000): Promise<void> {
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${this.httpPort}/healthz`).then((r) => r.ok, () => false)) || undefined,
+      timeoutMs,
+      'bridge /healthz',
+    );
   }
 
   async waitForWorker(timeoutMs = 60_000): Promise<number> {

@@ -17,8 +17,8 @@ export class RootfsDeployment {
   runtimeEnvsDir = '';
   agent: RootfsProcess | null = null;
 
-  async setup(): Promise<this> {
-    await this.d.setup({ agent: false });
+  async setup(opts: { bridgeEnv?: Record<string, string> } = {}): Promise<this> {
+    await this.d.setup({ agent: false, bridgeEnv: opts.bridgeEnv });
     this.packsDir = preparePacks(this.d.dir);
     this.runtimeEnvsDir = path.join(this.d.dir, 'runtime_envs');
     mkdirSync(this.runtimeEnvsDir, { recursive: true });

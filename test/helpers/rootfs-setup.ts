@@ -11,6 +11,6 @@ export default async function rootfsSetup(): Promise<void> {
   await globalSetup();
   if (process.getuid?.() !== 0) throw new Error('the rootfs tests need root (unshare, mount, chroot)');
   execFileSync('bash', ['scripts/rootfs-prereqs.sh'], { stdio: 'inherit', cwd: `${__dirname}/../..` });
-  buildBundle('x86_64');
+  buildBundle('x86_64', true); // with its tarballs: the wrapper test downloads one from the bridge
   for (const kind of ['empty', 'busybox', 'musl', 'debian-python'] as RootfsKind[]) ensureRootfs(kind);
 }

@@ -86,6 +86,7 @@ export interface RunOptions {
   readOnlyRoot?: boolean;
   /** false: no pid namespace, so the launcher is not PID 1 (tests its subreaper duties). */
   pidNamespace?: boolean;
+  /** The bundle mounted read-only at /opt/attune/agent; '-' mounts an empty writable tmpfs there instead. */
   bundle?: string;
   logFile?: string;
 }
@@ -95,8 +96,12 @@ set -e
 R="$1"; A="$2"; shift 2
 mkdir -p "$R/opt/attune/agent" "$R/proc" "$R/dev" "$R/tmp"
 [ -n "$RO_ROOT" ] && mount --bind "$R" "$R"
-mount --bind "$A" "$R/opt/attune/agent"
-mount -o remount,ro,bind "$R/opt/attune/agent"
+if [ "$A" = - ]; then
+  mount -t tmpfs -o mode=755 tmpfs "$R/opt/attune/agent"   # empty and writable: the wrapper downloads into it
+else
+  mount --bind "$A" "$R/opt/attune/agent"
+  mount -o remount,ro,bind "$R/opt/attune/agent"
+fi
 mount -t proc proc "$R/proc"
 # /tmp is the writable volume for parameter files and inline scripts; noexec like many tmpfs mounts.
 mount -t tmpfs -o mode=1777,noexec,nosuid tmpfs "$R/tmp"
