@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { ensureWorkerRow, listOwnWorkers, markWorkerInactive, upsertWorker } from '../src/attune/db/workers';
+import { registerDetectedRuntimes } from '../src/attune/db/auto-runtimes';
 import type { AgentCapabilities, AgentSessionInput } from '../src/temporal/contracts';
 import { WORKFLOW_TYPES } from '../src/temporal/names';
 import { AGENT_VERSION } from '../src/version';
@@ -39,6 +40,8 @@ export class PoolRegistry {
     const byPool = new Map<string, AgentSessionInput[]>();
     for (const s of sessions.values()) byPool.set(s.pool, [...(byPool.get(s.pool) ?? []), s]);
     for (const [pool, members] of byPool) {
+      const created = await registerDetectedRuntimes(this.deps.db, members.flatMap((m) => m.capabilities.detected_interpreters));
+      if (created.length > 0) this.deps.log.info({ pool, runtimes: created }, 'registered runtimes detected by agents');
       // Queues first, then the row goes active: nothing can be dispatched to a queue not yet declared.
       await this.deps.attach(await ensureWorkerRow(this.deps.db, pool), pool);
       await upsertWorker(this.deps.db, { name: pool, host: members[0]!.hostname, capabilities: poolCapabilities(members) });

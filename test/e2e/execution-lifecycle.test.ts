@@ -29,6 +29,20 @@ describe('an execution dispatched by Attune', () => {
     await d.recordHistory(id, 'v3-completed-json');
   });
 
+  it('registers the pool with its runtimes, and auto-registers detected runtimes Attune has no row for', async () => {
+    const { rows } = await d.db.query(`SELECT worker_type, worker_role, status, capabilities FROM worker WHERE id = $1`, [d.workerId]);
+    expect(rows[0]).toMatchObject({ worker_type: 'container', worker_role: 'action', status: 'active' });
+    const caps = rows[0].capabilities as { runtimes: string[]; detected_interpreters: { name: string; path: string }[]; agent_mode: boolean };
+    expect(caps.runtimes).toEqual(expect.arrayContaining(['shell', 'python', 'native']));
+    expect(caps.agent_mode).toBe(true);
+    // The fixture seeds core.shell, core.python and core.nodejs; anything else the agent found is auto.*.
+    const extra = caps.detected_interpreters.filter((i) => !['shell', 'python', 'node'].includes(i.name));
+    expect(extra.map((i) => i.name)).toContain('perl'); // Debian always has perl
+    const auto = await d.db.query(`SELECT ref, auto_detected, detection_config FROM runtime WHERE ref LIKE 'auto.%' ORDER BY ref`);
+    expect(auto.rows.map((r) => r.ref)).toEqual(extra.map((i) => `auto.${i.name}`).sort());
+    for (const r of auto.rows) expect(r).toMatchObject({ auto_detected: true, detection_config: { detected_path: expect.any(String) } });
+  });
+
   it('fails on a non-zero exit with the stderr as error and the output kept', async () => {
     const id = await d.dispatch('tests.fail');
     const row = await d.waitForCompletion(id);
