@@ -38,7 +38,7 @@ describe('an execution dispatched by Attune', () => {
     // The fixture seeds core.shell, core.python and core.nodejs; anything else the agent found is auto.*.
     const extra = caps.detected_interpreters.filter((i) => !['shell', 'python', 'node'].includes(i.name));
     expect(extra.map((i) => i.name)).toContain('perl'); // Debian always has perl
-    const auto = await d.db.query(`SELECT ref, auto_detected, detection_config FROM runtime WHERE ref LIKE 'auto.%' ORDER BY ref`);
+    const auto = await d.db.query<{ ref: string }>(`SELECT ref, auto_detected, detection_config FROM runtime WHERE ref LIKE 'auto.%' ORDER BY ref`);
     expect(auto.rows.map((r) => r.ref)).toEqual(extra.map((i) => `auto.${i.name}`).sort());
     for (const r of auto.rows) expect(r).toMatchObject({ auto_detected: true, detection_config: { detected_path: expect.any(String) } });
   });
