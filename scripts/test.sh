@@ -22,5 +22,7 @@ for major in 22 24; do
   "$node_bin" node_modules/jest/bin/jest.js --selectProjects unit --runInBand --json --outputFile="$results/node$major.json"
   ATTUNE_WORKER_NAME=lts-smoke "$node_bin" dist/src/cli/main.js agent --detect-only | grep -q '"name": "shell"'
 done
+echo "[test] benchmark smoke check (bench --quick: every figure produced; timings are not asserted)"
+bash bench/quick-check.sh
 # One plain summary line over every jest run.
 node -e 'const fs=require("fs");let p=0,f=0,s=0;for(const x of fs.readdirSync(process.argv[1])){const r=JSON.parse(fs.readFileSync(process.argv[1]+"/"+x));p+=r.numPassedTests;f+=r.numFailedTests;s+=r.numPendingTests}console.log(`${p} passed, ${f} failed${s?`, ${s} skipped`:""}`)' "$results"
