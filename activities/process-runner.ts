@@ -126,12 +126,26 @@ async function drain(stream: Readable | null, log: BoundedLogFile): Promise<void
   }
 }
 
+/**
+ * Only a failure to hand the parameters over counts (Attune's wording). Once they are written, closing
+ * stdin may still fail — e.g. EPIPE when the action already exited — and that is not an error.
+ */
 function writeStdin(stdin: Writable, text: string | null): Promise<string | null> {
   return new Promise((resolve) => {
-    stdin.on('error', (err: Error) => resolve(`Failed to write parameters to stdin: ${err.message}`));
-    const done = (err?: Error | null) => resolve(err ? `Failed to write parameters to stdin: ${err.message}` : null);
-    if (text === null) stdin.end(done);
-    else stdin.end(`${text}\n`, done);
+    let written = text === null;
+    stdin.on('error', (err: Error) => {
+      if (!written) resolve(`Failed to write parameters to stdin: ${err.message}`);
+    });
+    if (written) {
+      stdin.end();
+      return resolve(null);
+    }
+    stdin.write(`${text}\n`, (err) => {
+      if (err) return resolve(`Failed to write parameters to stdin: ${err.message}`);
+      written = true;
+      stdin.end();
+      resolve(null);
+    });
   });
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: build, lint (with the workflow determinism fence), start the real services
-# (PostgreSQL, RabbitMQ, Temporal dev server), unit + end-to-end + replay tests on Node 20, then the
-# unit tests and an agent smoke test on the current LTS lines (Node 22 and 24).
+# The whole test suite: build, lint (with the workflow determinism fence), validate the Compose/Helm files, start
+# the real services (PostgreSQL, RabbitMQ, Temporal dev server), unit + end-to-end + replay + root-filesystem tests
+# on Node 20, the unit tests and an agent smoke test on the current LTS lines (Node 22 and 24), and the benchmark
+# smoke check; ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh

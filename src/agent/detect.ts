@@ -1,4 +1,5 @@
 import execa from 'execa';
+import { normalizeRuntimeName } from '../attune/runtime-names';
 import { existsSync } from 'node:fs';
 import { findOnPath } from '../../activities/resolve-command';
 import { loadRuntimeHints, type RuntimeHints } from './runtime-hints';
@@ -30,22 +31,7 @@ export const PROBES: Probe[] = [
 
 const PROBE_TIMEOUT_MS = 5000;
 
-/** Attune's alias normalisation for runtime names. */
-export function normalizeRuntimeName(name: string): string {
-  const n = name.trim().toLowerCase();
-  const aliases: Record<string, string[]> = {
-    node: ['node', 'nodejs', 'node.js'],
-    python: ['python', 'python3'],
-    shell: ['shell', 'bash', 'sh'],
-    native: ['native', 'builtin', 'standalone'],
-    ruby: ['ruby', 'rb'],
-    go: ['go', 'golang'],
-    java: ['java', 'jdk', 'openjdk'],
-    perl: ['perl', 'perl5'],
-    r: ['r', 'rscript'],
-  };
-  return Object.entries(aliases).find(([, names]) => names.includes(n))?.[0] ?? n;
-}
+export { normalizeRuntimeName } from '../attune/runtime-names';
 
 export function parseVersion(output: string, java = false): string | null {
   if (java) {

@@ -1,5 +1,5 @@
 /** Attune's alias normalisation for runtime names (node|nodejs|node.js → node, python3 → python, …). */
-const ALIASES: Record<string, string[]> = {
+export const RUNTIME_ALIASES: Record<string, string[]> = {
   node: ['node', 'nodejs', 'node.js'],
   python: ['python', 'python3'],
   shell: ['shell', 'bash', 'sh'],
@@ -13,5 +13,5 @@ const ALIASES: Record<string, string[]> = {
 
 export function normalizeRuntimeName(name: string): string {
   const n = name.trim().toLowerCase();
-  return Object.entries(ALIASES).find(([, names]) => names.includes(n))?.[0] ?? n;
+  return Object.entries(RUNTIME_ALIASES).find(([, names]) => names.includes(n))?.[0] ?? n;
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../sha256-file';
 import { archSpec, type ArchSpec } from './arch';
 import { buildAgentJs, NATIVE_ADDON_RELATIVE } from './build-agent-js';
 import { cLibrary, elfInfo, libraryClosure } from './c-library';
@@ -101,12 +101,3 @@ function directoryBytes(dir: string): number {
   return total;
 }
 
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}

@@ -1,11 +1,8 @@
 import type { Pool } from 'pg';
 import type { AgentCapabilities } from '../../temporal/contracts';
+import { RUNTIME_ALIASES } from '../runtime-names';
 
 const EXTENSIONS: Record<string, string> = { shell: '.sh', python: '.py', node: '.js', ruby: '.rb', go: '.go', java: '.java', perl: '.pl', r: '.R' };
-const DEFAULT_ALIASES: Record<string, string[]> = {
-  shell: ['shell', 'bash', 'sh'], python: ['python', 'python3'], node: ['node', 'nodejs', 'node.js'], ruby: ['ruby', 'rb'],
-  go: ['go', 'golang'], java: ['java', 'jdk', 'openjdk'], perl: ['perl', 'perl5'], r: ['r', 'rscript'],
-};
 
 /**
  * Attune's agent auto-registration (dynamic_runtime.rs): a runtime an agent detected that has no
@@ -35,7 +32,7 @@ export async function registerDetectedRuntimes(db: Pool, detected: AgentCapabili
     const inserted = await db.query(
       `INSERT INTO runtime (ref, name, aliases, distributions, execution_config, auto_detected, detection_config)
        VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, true, $6::jsonb) ON CONFLICT (ref) DO NOTHING`,
-      [`auto.${name}`, t?.name ?? name, t?.aliases ?? DEFAULT_ALIASES[name] ?? [name], JSON.stringify(distributions), JSON.stringify(executionConfig), JSON.stringify(detection)],
+      [`auto.${name}`, t?.name ?? name, t?.aliases ?? RUNTIME_ALIASES[name] ?? [name], JSON.stringify(distributions), JSON.stringify(executionConfig), JSON.stringify(detection)],
     );
     if (inserted.rowCount) created.push(`auto.${name}`);
   }
