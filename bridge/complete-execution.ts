@@ -3,6 +3,9 @@ import { markFinished } from '../src/attune/db/executions';
 import { Context } from '@temporalio/activity';
 import { buildReport, LogUnavailableError, type FinalReport } from '../src/attune/result';
 import type { Logger } from '../src/log';
+import { attuneKeyHash, encryptAttuneJson } from '../src/attune/crypto';
+import { findOutSchema, storeResultSecrets } from '../src/attune/db/secrets';
+import { redactAt, secretOutputPaths } from '../src/attune/result-redaction';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
 
@@ -12,10 +15,14 @@ import type { AttunePublisher } from './publisher';
  * reply re-applies the same write and publishes again: at least once, which consumers tolerate since
  * they reload the row.
  */
-export async function completeExecution(deps: { db: Pool; publisher: AttunePublisher; log: Logger }, input: CompleteInput): Promise<CompleteResult> {
+export async function completeExecution(
+  deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined },
+  input: CompleteInput,
+): Promise<CompleteResult> {
   const report: FinalReport = input.outcome
     ? await reportFromLogs(input.outcome, input.outputFormat, deps.log)
     : { status: input.failure?.status ?? 'failed', result: failureResult(input.failure) };
+  if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
   const written = await markFinished(deps.db, input.executionId, report.status, report.result);
   if ('currentStatus' in written) {
     return { v: 1, applied: false, status: written.currentStatus ?? 'missing', previousStatus: written.currentStatus };
@@ -37,6 +44,28 @@ export async function completeExecution(deps: { db: Pool; publisher: AttunePubli
     completed_at: now,
   });
   return { v: 1, applied: true, status: report.status, previousStatus: written.previousStatus };
+}
+
+/**
+ * Fields the action's out_schema marks secret are replaced in `data` by Attune's marker and stored
+ * encrypted in execution_secret_value (entity execution_result, pointer under /data), before the row is
+ * written, so neither the row nor ExecutionCompleted carries them.
+ */
+async function redactSecretOutput(deps: { db: Pool; log: Logger; encryptionKey: string | undefined }, executionId: number, result: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const paths = secretOutputPaths(await findOutSchema(deps.db, executionId));
+  const { redacted, taken } = redactAt(result.data, paths);
+  if (taken.size === 0) return result;
+  if (deps.encryptionKey) {
+    const keyHash = attuneKeyHash(deps.encryptionKey);
+    const key = deps.encryptionKey;
+    await storeResultSecrets(deps.db, executionId, [...taken].map(([pointer, value]) => ({ jsonPath: `/data${pointer}`, encrypted: encryptAttuneJson(value, key), keyHash })));
+  } else {
+    // Attune fails here; we still never store the value in clear, and say why it cannot be recovered.
+    deps.log.error({ executionId, paths: [...taken.keys()] }, 'secret output redacted but not stored: no encryption key configured');
+  }
+  const next: Record<string, unknown> = { ...result, data: redacted };
+  if (next.queue_ack !== undefined && redacted !== null && typeof redacted === 'object') next.queue_ack = (redacted as { queue_ack?: unknown }).queue_ack;
+  return next;
 }
 
 /** Transient read errors are retried by Temporal; after a few attempts the tails stand in for the logs. */

@@ -84,7 +84,7 @@ describe('action semantics', () => {
     const big = { blob: 'y'.repeat(512 * 1024) }; // more than a pipe buffer: the write must fail
     const ok = await d.dispatch('tests.noread', big);
     expect((await d.waitForCompletion(ok)).result).toMatchObject({ succeeded: true, exit_code: 0 });
-    const bad = await d.dispatch('tests.fail', big);
+    const bad = await d.dispatch('tests.noread_fail', big);
     const row = await d.waitForCompletion(bad);
     expect(row.status).toBe('failed');
     expect(row.result).toMatchObject({ exit_code: 3, error: expect.stringMatching(/^Failed to write parameters to stdin: .*EPIPE/) });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { attuneKeyHash, decryptAttuneJson } from '../../src/attune/crypto';
 import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, TEST_CODEC_TOKEN, eventually } from '../helpers/deployment';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as {
@@ -55,6 +56,23 @@ describe('a secret parameter', () => {
     expect(agentEnviron).not.toContain(TEST_ATTUNE_ENCRYPTION_KEY);
     expect(agentEnviron).not.toContain('ATTUNE__DATABASE__URL');
     expect(agentEnviron).not.toContain('ATTUNE__MESSAGE_QUEUE__URL');
+  });
+
+  it("a secret in the output (out_schema secret: true) is stored encrypted and redacted from the row and the bus", async () => {
+    await d.db.query(`UPDATE action SET out_schema = $1 WHERE ref = 'tests.secret_out'`, [JSON.stringify({ token: { type: 'string', secret: true }, user: { type: 'string' } })]);
+    const id = await d.dispatch('tests.secret_out');
+    const row = await d.waitForCompletion(id);
+    expect(row.status).toBe('completed');
+    expect(row.result!.data).toEqual({ token: { $attune_secret: true, redacted: true }, user: 'svc' });
+    expect(JSON.stringify(d.messagesFor(id))).not.toContain('tok-secret-123');
+    const stored = await d.db.query<{ json_path: string; encrypted_value: string; encryption_key_hash: string }>(
+      `SELECT json_path, encrypted_value, encryption_key_hash FROM execution_secret_value WHERE entity_type = 'execution_result' AND entity_id = $1`,
+      [id],
+    );
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0]!.json_path).toBe('/data/token');
+    expect(decryptAttuneJson(stored.rows[0]!.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY)).toBe('tok-secret-123');
+    expect(stored.rows[0]!.encryption_key_hash).toBe(attuneKeyHash(TEST_ATTUNE_ENCRYPTION_KEY));
   });
 
   it('a secret the bridge cannot decrypt fails the execution clearly before anything runs', async () => {

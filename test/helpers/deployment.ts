@@ -29,6 +29,8 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.ignore_term', entrypoint: 'ignore_term.sh', runtime: 'shell' },
   { ref: 'tests.leaves_child', entrypoint: 'leaves_child.sh', runtime: 'shell' },
   { ref: 'tests.noread', entrypoint: 'noread.sh', runtime: 'shell' },
+  { ref: 'tests.noread_fail', entrypoint: 'noread_fail.sh', runtime: 'shell' },
+  { ref: 'tests.secret_out', entrypoint: 'secret_out.sh', runtime: 'shell', outputFormat: 'json' },
   { ref: 'tests.file_dotenv', entrypoint: 'file_dotenv.sh', runtime: 'shell', parameterDelivery: 'file', parameterFormat: 'dotenv' },
   { ref: 'tests.yaml_out', entrypoint: 'yaml_out.sh', runtime: 'shell', outputFormat: 'yaml', parameterFormat: 'yaml' },
   { ref: 'tests.jsonl_out', entrypoint: 'jsonl_out.sh', runtime: 'shell', outputFormat: 'jsonl' },

@@ -15,3 +15,26 @@ export async function findExecutionConfigSecrets(db: Pool, executionId: number):
   );
   return rows;
 }
+
+/** The action's out_schema (from the execution's snapshot when it has one). */
+export async function findOutSchema(db: Pool, executionId: number): Promise<unknown> {
+  const { rows } = await db.query<{ out_schema: unknown }>(
+    `SELECT COALESCE(e.executable_snapshot #> '{executable,action,out_schema}', a.out_schema) AS out_schema
+       FROM execution e LEFT JOIN action a ON a.id = e.action WHERE e.id = $1`,
+    [executionId],
+  );
+  return rows[0]?.out_schema ?? null;
+}
+
+/** Stores encrypted result values (entity `execution_result`); a retried report overwrites its own rows. */
+export async function storeResultSecrets(db: Pool, executionId: number, values: { jsonPath: string; encrypted: string; keyHash: string }[]): Promise<void> {
+  for (const v of values) {
+    await db.query(
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
+       VALUES ('execution_result', $1, $2, 'execution_result', to_jsonb($3::text), $4)
+       ON CONFLICT (entity_type, entity_id, json_path) DO UPDATE
+         SET encrypted_value = EXCLUDED.encrypted_value, encryption_key_hash = EXCLUDED.encryption_key_hash`,
+      [executionId, v.jsonPath, v.encrypted, v.keyHash],
+    );
+  }
+}
