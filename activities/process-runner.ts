@@ -16,7 +16,6 @@ export interface ProcessRequest {
   killGraceMs: number;
   /** Aborting kills the process group (SIGTERM, grace, SIGKILL) and yields `cancelled`. */
   signal: AbortSignal;
-  onSpawn?: (pid: number) => void;
 }
 
 export interface ProcessResult {
@@ -56,7 +55,6 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     }
     const { child } = spawned;
     pid = child.pid!;
-    req.onSpawn?.(pid);
     child.on('error', () => undefined); // e.g. a signal to a process already gone; the exit event tells the rest
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));

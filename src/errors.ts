@@ -8,8 +8,3 @@ export function coerceError(thrown: unknown): Error {
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-/** A message on the bus could not be understood; it is parked with this reason. */
-export class ProtocolError extends Error {
-  override name = 'ProtocolError';
-}

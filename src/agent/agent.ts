@@ -77,7 +77,15 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
     Worker.create({ ...common, taskQueue: agentControlTaskQueue(agentId), activities: activities.control, maxConcurrentActivityTaskExecutions: 16 }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
-  await announce(client, config, agentId, capabilitiesOf(detected, config));
+  try {
+    await announce(client, config, agentId, capabilitiesOf(detected, config));
+  } catch (err) {
+    // Without a session the bridge never registers this agent: stop polling rather than idle unseen.
+    for (const w of workers) w.shutdown();
+    await running.catch(() => undefined);
+    await connection.close();
+    throw err;
+  }
   log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`) }, 'agent polling');
 
   const shutdown = (signal: NodeJS.Signals) => {

@@ -97,4 +97,3 @@ async function waitForWorker(env: Record<string, string>): Promise<void> {
   }
 }
 
-export const devPaths = { root, cli, hasBuild: () => existsSync(cli) };
