@@ -128,6 +128,8 @@ const agentSchema = z.object({
   ATTUNE__RUNTIME_ENVS_DIR: z.string().min(1).default('/opt/attune/runtime_envs'),
   ATTUNE__ARTIFACTS_DIR: z.string().min(1).default('/opt/attune/artifacts'),
   ATTUNE__WORKER__MAX_CONCURRENT_TASKS: positiveInt.default(10),
+  // How long running actions may go on after SIGTERM; 25 s fits Kubernetes' default 30 s termination grace.
+  ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(25),
 });
 
 export type AgentConfig = ReturnType<typeof loadAgentConfig>;
@@ -142,6 +144,7 @@ export function loadAgentConfig(env: Env = process.env) {
     runtimeEnvsDir: c.ATTUNE__RUNTIME_ENVS_DIR,
     artifactsDir: c.ATTUNE__ARTIFACTS_DIR,
     maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
+    shutdownGraceMs: Math.round(c.ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS * 1000),
     temporal: loadTemporalConfig(env),
   };
 }

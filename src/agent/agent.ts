@@ -15,7 +15,6 @@ import { detectRuntimes, type DetectedRuntime } from './detect';
 import { drainAgent, FINAL_STEP_GRACE_MS } from './drain';
 import { agentWritableDirs, waitForWritableDirs } from './preflight';
 import { loadRuntimeHints } from './runtime-hints';
-import { shutdownGraceMs } from './shutdown-grace';
 import type { Logger } from '../log';
 import { AGENT_VERSION } from '../version';
 
@@ -40,7 +39,7 @@ export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig)
  */
 export async function runAgent(config: AgentConfig, log: Logger): Promise<void> {
   Runtime.install({ shutdownSignals: [] }); // signals are ours: see shutdown below
-  const graceMs = shutdownGraceMs();
+  const graceMs = config.shutdownGraceMs;
   let stopRequested = false;
   const stopEarly = () => (stopRequested = true);
   process.on('SIGTERM', stopEarly).on('SIGINT', stopEarly);
