@@ -3,6 +3,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.test.json' }];
 module.exports = {
   projects: [
     { displayName: 'unit', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    // The layout fences and the no-cycle rule, proven by linting probe files (once, on the main Node).
+    { displayName: 'lint', testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, testMatch: ['<rootDir>/test/lint/**/*.test.ts'] },
     {
       displayName: 'e2e',
       testEnvironment: 'node',

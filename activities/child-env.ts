@@ -1,5 +1,5 @@
 import type { RuntimeExecutionConfig } from '../src/temporal/contracts';
-import { restoreOriginalEnvironment } from '../src/agent/original-env';
+import { restoreOriginalEnvironment } from './agent/original-env';
 
 /**
  * Names that configure or authenticate the agent itself; never handed to an action.

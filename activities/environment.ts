@@ -5,7 +5,8 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvironmentResult, RunSpec } from '../src/temporal/contracts';
 import { applyRuntimeEnvVars, applyTemplate } from './child-env';
-import { findOnPath, packDirectory } from './resolve-command';
+import { findOnPath } from './agent/find-on-path';
+import { packDirectory } from './resolve-command';
 import { runSetupCommand } from './setup-command';
 import { interpreterVersion } from './interpreter-version';
 

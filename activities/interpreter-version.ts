@@ -1,5 +1,5 @@
 import execa from 'execa';
-import { parseVersion } from '../src/agent/detect';
+import { parseVersion, runtimeKind } from '../src/attune/runtimes';
 
 const cache = new Map<string, Promise<string | null>>();
 
@@ -7,10 +7,10 @@ const cache = new Map<string, Promise<string | null>>();
 export function interpreterVersion(interpreter: string, runtimeName: string | null, env: Record<string, string>): Promise<string | null> {
   let pending = cache.get(interpreter);
   if (!pending) {
-    const java = runtimeName === 'java';
-    const args = runtimeName === 'go' ? ['version'] : java ? ['-version'] : ['--version'];
+    const kind = runtimeKind(runtimeName);
+    const args = kind?.versionArgs ?? ['--version'];
     pending = execa(interpreter, args, { reject: false, timeout: 10_000, env: { PATH: env.PATH ?? '' }, extendEnv: false, stdin: 'ignore' }).then((r) =>
-      r.exitCode === 0 || r.stdout || r.stderr ? parseVersion(`${r.stdout ?? ''}${r.stderr ?? ''}`, java) : null,
+      r.exitCode === 0 || r.stdout || r.stderr ? parseVersion(`${r.stdout ?? ''}${r.stderr ?? ''}`, kind?.quotedVersion) : null,
     );
     cache.set(interpreter, pending);
   }

@@ -1,7 +1,7 @@
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { RunSpec } from '../src/temporal/contracts';
-import type { DetectedRuntime } from '../src/agent/detect';
+import type { DetectedRuntime, RunSpec } from '../src/temporal/contracts';
+import { findOnPath } from './agent/find-on-path';
 import { applyTemplate } from './child-env';
 
 export interface ResolvedCommand {
@@ -21,27 +21,6 @@ export function packDirectory(packsBaseDir: string, spec: RunSpec): string {
     if (existsSync(pinned)) return pinned;
   }
   return path.join(packsBaseDir, spec.packRef);
-}
-
-/** Finds a bare program name on PATH (no `which` needed: busybox and empty images may lack it). */
-export function findOnPath(name: string, pathVar: string | undefined): string | null {
-  if (name.includes('/')) return isExecutable(name) ? name : null;
-  for (const dir of (pathVar ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

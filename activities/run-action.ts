@@ -2,10 +2,10 @@ import { Context } from '@temporalio/activity';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunOutcome, RunSpec } from '../src/temporal/contracts';
-import type { DetectedRuntime } from '../src/agent/detect';
+import type { DetectedRuntime, RunOutcome, RunSpec } from '../src/temporal/contracts';
 import { applyRuntimeEnvVars } from './child-env';
-import { formatParameters, shellHelperScript } from './params';
+import { formatParameters, shellHelperScript } from '../src/attune/parameter-passing';
+import { executionLogPaths } from '../src/attune/artifact-layout';
 import { startProcess } from './process-runner';
 import { resolveCommand } from './resolve-command';
 import { readyInterpreter } from './environment';
@@ -26,11 +26,6 @@ export interface RunActionDeps {
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
-
-export function executionLogPaths(artifactsDir: string, executionId: number) {
-  const dir = path.join(artifactsDir, `execution_${executionId}`);
-  return { dir, stdout: path.join(dir, 'stdout.log'), stderr: path.join(dir, 'stderr.log') };
-}
 
 /**
  * Runs one action: resolve the command, deliver parameters, capture output into the shared artifacts

@@ -1,6 +1,5 @@
-import type { RunSpec, VersionCheckResult } from '../src/temporal/contracts';
+import type { DetectedRuntime, RunSpec, VersionCheckResult } from '../src/temporal/contracts';
 import { satisfies } from '../src/attune/version-constraint';
-import type { DetectedRuntime } from '../src/agent/detect';
 import { readyInterpreter, type EnvironmentDeps } from './environment';
 import { interpreterVersion } from './interpreter-version';
 import { resolveCommand } from './resolve-command';

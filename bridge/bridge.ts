@@ -68,7 +68,7 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     taskQueue: config.temporal.bridgeTaskQueue,
     // A prebuilt bundle (docker/bridge.Dockerfile) skips webpack at start; otherwise bundle now.
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createControlActivities({ db, publisher, registry, log, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret }),
+    activities: createControlActivities({ db, publisher, registry, log, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret }),
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 

@@ -16,11 +16,11 @@ import type { AttunePublisher } from './publisher';
  * they reload the row.
  */
 export async function completeExecution(
-  deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined },
+  deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined; artifactsDir: string },
   input: CompleteInput,
 ): Promise<CompleteResult> {
   const report: FinalReport = input.outcome
-    ? await reportFromLogs(input.outcome, input.outputFormat, deps.log)
+    ? await reportFromLogs(input.outcome, input.outputFormat, { artifactsDir: deps.artifactsDir, executionId: input.executionId }, deps.log)
     : { status: input.failure?.status ?? 'failed', result: failureResult(input.failure) };
   if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
   const written = await markFinished(deps.db, input.executionId, report.status, report.result);
@@ -71,13 +71,18 @@ async function redactSecretOutput(deps: { db: Pool; log: Logger; encryptionKey: 
 /** Transient read errors are retried by Temporal; after a few attempts the tails stand in for the logs. */
 const LOG_READ_ATTEMPTS = 5;
 
-async function reportFromLogs(outcome: NonNullable<CompleteInput['outcome']>, outputFormat: CompleteInput['outputFormat'], log: Logger): Promise<FinalReport> {
+async function reportFromLogs(
+  outcome: NonNullable<CompleteInput['outcome']>,
+  outputFormat: CompleteInput['outputFormat'],
+  logs: { artifactsDir: string; executionId: number },
+  log: Logger,
+): Promise<FinalReport> {
   try {
-    return await buildReport(outcome, outputFormat);
+    return await buildReport(outcome, outputFormat, logs);
   } catch (err) {
     if (!(err instanceof LogUnavailableError) || Context.current().info.attempt < LOG_READ_ATTEMPTS) throw err;
-    log.error({ err, executionId: outcome.stdout?.path }, 'execution logs unreadable; reporting with the tails only');
-    return buildReport(outcome, outputFormat, { tailOnly: true });
+    log.error({ err, executionId: logs.executionId }, 'execution logs unreadable; reporting with the tails only');
+    return buildReport(outcome, outputFormat, { ...logs, tailOnly: true });
   }
 }
 

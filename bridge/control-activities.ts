@@ -12,6 +12,8 @@ export interface ControlDeps extends PrepareDeps {
   publisher: AttunePublisher;
   registry: PoolRegistry;
   log: Logger;
+  /** The bridge's own view of the shared artifacts volume: every log path it reads is derived from it. */
+  artifactsDir: string;
 }
 
 /** The bridge's activities: the only code that touches Attune's database and bus. */

@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
 import { advertisedVersions, findAction, findEnforcementRefs, findRuntime, findRuntimeVersions, type ActionRow, type RuntimeRow, type RuntimeVersionDbRow } from '../src/attune/db/actions';
-import { normalizeRuntimeName } from '../src/attune/runtime-names';
+import { normalizeRuntimeName } from '../src/attune/runtimes';
 import { selectRuntimeVersion } from '../src/attune/runtime-version-selection';
 import { loadExecution, type ExecutionRow } from '../src/attune/db/executions';
 import { isTerminal } from '../src/attune/status';
 import type { DispatchSignal, OutputFormat, ParameterDelivery, ParameterFormat, PrepareResult, RunSpec, RuntimeExecutionConfig } from '../src/temporal/contracts';
-import { scalarText } from '../activities/params';
+import { scalarText } from '../src/attune/parameter-passing';
 import { attuneKeyHash, decryptAttuneJson } from '../src/attune/crypto';
 import { findExecutionConfigSecrets } from '../src/attune/db/secrets';
 import { ATTUNE_DEFAULT_JWT_SECRET, mintExecutionToken } from '../src/attune/execution-token';

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { FinalStatus } from './status';
 import type { LogSummary, OutputFormat, RunOutcome } from '../temporal/contracts';
 import { parseOutput } from './output-format';
+import { executionLogPaths } from './artifact-layout';
 
 /**
  * Builds `execution.result` and the final status exactly as Attune's worker does (§3.5, §2.14, §2.18),
@@ -17,18 +18,21 @@ export class LogUnavailableError extends Error {
   override name = 'LogUnavailableError';
 }
 
-/** Reads a log file the agent wrote and checks it is the one it reported (size and SHA-256). */
-export async function readCapturedLog(summary: LogSummary | null): Promise<string> {
+/**
+ * Reads a log file the agent wrote — at the path the reader derives itself, never one the agent names —
+ * and checks it is the one the agent reported (size and SHA-256).
+ */
+export async function readCapturedLog(file: string, summary: LogSummary | null): Promise<string> {
   if (!summary) return '';
   let bytes: Buffer;
   try {
-    bytes = await readFile(summary.path);
+    bytes = await readFile(file);
   } catch (err) {
-    throw new LogUnavailableError(`log file ${summary.path} is not readable from the bridge: ${(err as Error).message} (is the artifacts volume shared?)`);
+    throw new LogUnavailableError(`log file ${file} is not readable from the bridge: ${(err as Error).message} (is the artifacts volume shared?)`);
   }
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length !== summary.fileBytes || sha !== summary.sha256) {
-    throw new LogUnavailableError(`log file ${summary.path} differs from what the agent wrote (${bytes.length} bytes, expected ${summary.fileBytes})`);
+    throw new LogUnavailableError(`log file ${file} differs from what the agent wrote (${bytes.length} bytes, expected ${summary.fileBytes})`);
   }
   // Lossy UTF-8, like Attune: a cut inside a multi-byte character becomes U+FFFD.
   return bytes.toString('utf8');
@@ -46,13 +50,18 @@ export function exitError(exitCode: number, stderr: string): string {
  * `tailOnly`: the log files cannot be read (the artifacts volume is not shared, or lost): report with the
  * tails the agent sent instead, flagged `logs_incomplete`, rather than leave the execution unreported.
  */
-export async function buildReport(outcome: RunOutcome, outputFormat: OutputFormat, opts: { tailOnly?: boolean } = {}): Promise<FinalReport> {
-  const [stdout, stderr] = opts.tailOnly
+export async function buildReport(
+  outcome: RunOutcome,
+  outputFormat: OutputFormat,
+  logs: { artifactsDir: string; executionId: number; tailOnly?: boolean },
+): Promise<FinalReport> {
+  const paths = executionLogPaths(logs.artifactsDir, logs.executionId);
+  const [stdout, stderr] = logs.tailOnly
     ? [outcome.stdout?.tail ?? '', outcome.stderr?.tail ?? '']
-    : await Promise.all([readCapturedLog(outcome.stdout), readCapturedLog(outcome.stderr)]);
+    : await Promise.all([readCapturedLog(paths.stdout, outcome.stdout), readCapturedLog(paths.stderr, outcome.stderr)]);
   const extras: Record<string, unknown> = {};
-  if (opts.tailOnly) extras.logs_incomplete = true;
-  if (stderr.trim() !== '' && outcome.stderr) extras.stderr_log = outcome.stderr.path;
+  if (logs.tailOnly) extras.logs_incomplete = true;
+  if (stderr.trim() !== '' && outcome.stderr) extras.stderr_log = paths.stderr;
   if (outcome.logsIncomplete) extras.logs_incomplete = true;
 
   if (outcome.kind === 'spawn_failed') {

@@ -36,12 +36,12 @@ export interface AgentJsResult {
   inputs: number;
 }
 
-/** Bundles the agent (dist/src/bundle/agent-entry.js and everything it reaches) into one CJS file, agent.js. */
+/** Bundles the agent (dist/activities/agent/entry.js and everything it reaches) into one CJS file, agent.js. */
 export async function buildAgentJs(outDir: string, nodeMajor: number): Promise<AgentJsResult> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: {
-      agent: path.join(__dirname, 'agent-entry.js'),
+      agent: path.join(__dirname, '..', '..', 'activities', 'agent', 'entry.js'),
       // Temporal loads the failure converter by path (DataConverter.failureConverterPath, resolved
       // with require.resolve('./failure-converter')): it must exist as a file next to agent.js.
       'failure-converter': path.join(__dirname, '..', 'temporal', 'failure-converter.js'),

@@ -26,10 +26,10 @@ program
   .action((opts: { detectOnly?: boolean }) =>
     runMain(async () => {
       if (opts.detectOnly) {
-        const { detectOnly } = await import('./detect-only');
+        const { detectOnly } = await import('../../activities/agent/detect-only');
         return detectOnly();
       }
-      const { runAgent } = await import('../agent/agent');
+      const { runAgent } = await import('../../activities/agent/agent');
       await runAgent(loadAgentConfig(), scopedLogger('agent'));
     }),
   );

@@ -10,6 +10,25 @@ export interface ExecutionWorkflowInput {
   executionId: number;
   workerId: number;
   pool: string;
+  /**
+   * Only tests set this (test/workflows): shorter waits so the timeout branches run in seconds. Durations are
+   * Temporal duration strings ('2s', '500ms'). Absent, or a field absent ⇒ the production value in
+   * workflows/options.ts (in parentheses below). Never set by the bridge.
+   */
+  testTimings?: {
+    /** How long a claim waits for a live agent of the pool (claimAgent scheduleToClose, 10m). */
+    claimWait?: string;
+    /** runAction heartbeat timeout: an agent silent this long was lost (20s). */
+    runHeartbeatTimeout?: string;
+    /** scheduleToStart on one agent's queue (environment, version check, run, artifacts): then claim again (30s). */
+    agentScheduleToStart?: string;
+    /** ensureEnvironment heartbeat timeout (1m). */
+    environmentHeartbeatTimeout?: string;
+    /** killAction scheduleToClose on the agent's control queue (1m). */
+    killWait?: string;
+    /** Seconds runAction may take beyond the action's timeout before it is timed out (70: kill grace + 60). */
+    runGraceSeconds?: number;
+  };
 }
 
 export interface DispatchSignal {
@@ -182,10 +201,17 @@ export interface CompleteResult {
   previousStatus: string | null;
 }
 
+/** An interpreter the agent found in its image (name normalised, absolute path, parsed version). */
+export interface DetectedRuntime {
+  name: string;
+  path: string;
+  version: string | null;
+}
+
 export interface AgentCapabilities {
   runtimes: string[];
   runtime_versions: Record<string, string[]>;
-  detected_interpreters: { name: string; path: string; version: string | null }[];
+  detected_interpreters: DetectedRuntime[];
   labels: Record<string, string>;
   max_concurrent_executions: number;
 }

@@ -1,4 +1,4 @@
-import { formatParameters, shellHelperScript } from '../../activities/params';
+import { formatParameters, shellHelperScript } from '../../src/attune/parameter-passing';
 
 describe('parameter formats', () => {
   const params = { name: "it's", n: 3, ok: true, none: null, headers: { 'Content-Type': 'json' }, list: [1, 'a'], empty: {} };

@@ -1,8 +1,6 @@
 import type { Pool } from 'pg';
 import type { AgentCapabilities } from '../../temporal/contracts';
-import { RUNTIME_ALIASES } from '../runtime-names';
-
-const EXTENSIONS: Record<string, string> = { shell: '.sh', python: '.py', node: '.js', ruby: '.rb', go: '.go', java: '.java', perl: '.pl', r: '.R' };
+import { runtimeKind } from '../runtimes';
 
 /**
  * Attune's agent auto-registration (dynamic_runtime.rs): a runtime an agent detected that has no
@@ -24,15 +22,16 @@ export async function registerDetectedRuntimes(db: Pool, detected: AgentCapabili
       [`core.${name}`],
     );
     const t = template.rows[0];
+    const kind = runtimeKind(name);
     const executionConfig = t
       ? { ...t.execution_config, interpreter: { ...((t.execution_config.interpreter as object | undefined) ?? {}), binary: d.path } }
-      : { interpreter: { binary: d.path, args: [], file_extension: EXTENSIONS[name] ?? null } };
-    const distributions = t?.distributions ?? { verification: { commands: [{ binary: d.path, args: ['--version'], exit_code: 0, priority: 1 }] } };
+      : { interpreter: { binary: d.path, args: [], file_extension: kind?.fileExtension ?? null } };
+    const distributions = t?.distributions ?? { verification: { commands: [{ binary: d.path, args: kind?.versionArgs ?? ['--version'], exit_code: 0, priority: 1 }] } };
     const detection = { detected_path: d.path, detected_name: name, ...(d.version ? { detected_version: d.version } : {}) };
     const inserted = await db.query(
       `INSERT INTO runtime (ref, name, aliases, distributions, execution_config, auto_detected, detection_config)
        VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, true, $6::jsonb) ON CONFLICT (ref) DO NOTHING`,
-      [`auto.${name}`, t?.name ?? name, t?.aliases ?? RUNTIME_ALIASES[name] ?? [name], JSON.stringify(distributions), JSON.stringify(executionConfig), JSON.stringify(detection)],
+      [`auto.${name}`, t?.name ?? name, t?.aliases ?? kind?.aliases ?? [name], JSON.stringify(distributions), JSON.stringify(executionConfig), JSON.stringify(detection)],
     );
     if (inserted.rowCount) created.push(`auto.${name}`);
   }

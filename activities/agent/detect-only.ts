@@ -1,6 +1,6 @@
-import { loadAgentConfig } from '../config';
-import { detectRuntimes } from '../agent/detect';
-import { imageEnvironment } from '../../activities/child-env';
+import { loadAgentConfig } from '../../src/config';
+import { detectRuntimes } from './detect';
+import { imageEnvironment } from '../child-env';
 
 /** `agent --detect-only`: the runtimes this image offers, as JSON, plus Attune's CSV line. */
 export async function detectOnly(): Promise<void> {

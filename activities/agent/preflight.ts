@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Logger } from '../log';
+import type { Logger } from '../../src/log';
 
 export interface WritableDir {
   /** What it is for, and the variable that moves it. */

@@ -1,6 +1,6 @@
-import { ConfigError } from '../errors';
-import { runMain } from '../lifecycle';
-import { AGENT_VERSION } from '../version';
+import { ConfigError } from '../../src/errors';
+import { runMain } from '../../src/lifecycle';
+import { AGENT_VERSION } from '../../src/version';
 
 /**
  * Main of the bundled agent (`attune-agent [--detect-only]`): only the agent, so the single-file
@@ -21,10 +21,10 @@ function main(argv: string[]): void {
     const unknown = args.filter((a) => a !== '--detect-only');
     if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown[0]} (usage: attune-agent [--detect-only])`);
     if (args.includes('--detect-only')) {
-      const { detectOnly } = await import('../cli/detect-only');
+      const { detectOnly } = await import('./detect-only');
       return detectOnly();
     }
-    const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await Promise.all([import('../config'), import('../log'), import('../agent/agent')]);
+    const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await Promise.all([import('../../src/config'), import('../../src/log'), import('./agent')]);
     await runAgent(loadAgentConfig(), scopedLogger('agent'));
   });
 }

@@ -1,45 +1,11 @@
 import execa from 'execa';
-import { normalizeRuntimeName } from '../attune/runtime-names';
 import { existsSync } from 'node:fs';
-import { findOnPath } from '../../activities/resolve-command';
+import { normalizeRuntimeName, parseVersion, PROBED_RUNTIMES, type RuntimeKind } from '../../src/attune/runtimes';
+import type { DetectedRuntime } from '../../src/temporal/contracts';
+import { findOnPath } from './find-on-path';
 import { loadRuntimeHints, type RuntimeHints } from './runtime-hints';
 
-export interface DetectedRuntime {
-  name: string;
-  path: string;
-  version: string | null;
-}
-
-interface Probe {
-  name: string;
-  binaries: string[];
-  versionArgs: string[];
-  java?: boolean;
-}
-
-/** Attune's agent probes, in its order (crates/common/src/agent_runtime_detection.rs). */
-export const PROBES: Probe[] = [
-  { name: 'shell', binaries: ['bash', 'sh'], versionArgs: ['--version'] },
-  { name: 'python', binaries: ['python3', 'python'], versionArgs: ['--version'] },
-  { name: 'node', binaries: ['node', 'nodejs'], versionArgs: ['--version'] },
-  { name: 'ruby', binaries: ['ruby'], versionArgs: ['--version'] },
-  { name: 'go', binaries: ['go'], versionArgs: ['version'] },
-  { name: 'java', binaries: ['java'], versionArgs: ['-version'], java: true },
-  { name: 'r', binaries: ['Rscript'], versionArgs: ['--version'] },
-  { name: 'perl', binaries: ['perl'], versionArgs: ['--version'] },
-];
-
 const PROBE_TIMEOUT_MS = 5000;
-
-export { normalizeRuntimeName } from '../attune/runtime-names';
-
-export function parseVersion(output: string, java = false): string | null {
-  if (java) {
-    const quoted = /version\s+"([^"]+)"/.exec(output);
-    if (quoted) return quoted[1]!;
-  }
-  return /(?:v|go)?(\d+\.\d+(?:\.\d+)?)/.exec(output)?.[1] ?? null;
-}
 
 /**
  * Probes the image for interpreters, each probe bounded in time. With an override list only the
@@ -47,7 +13,7 @@ export function parseVersion(output: string, java = false): string | null {
  */
 export async function detectRuntimes(env: NodeJS.ProcessEnv, override?: string[], hints: RuntimeHints | null = loadRuntimeHints()): Promise<DetectedRuntime[]> {
   const wanted = override?.map(normalizeRuntimeName);
-  const probes = PROBES.filter((p) => !wanted || wanted.includes(p.name));
+  const probes = PROBED_RUNTIMES.filter((p) => !wanted || wanted.includes(p.name));
   const [probed, declared] = await Promise.all([
     Promise.all(probes.map((p) => runProbe(p, env))),
     Promise.all((hints?.runtimes ?? []).filter((h) => !wanted || wanted.includes(normalizeRuntimeName(h.name))).map((h) => declaredRuntime(h, env))),
@@ -72,12 +38,12 @@ async function declaredRuntime(hint: RuntimeHints['runtimes'][number], env: Node
   return { name, path: hint.path, version: parseVersion(`${run.stdout ?? ''}${run.stderr ?? ''}`) };
 }
 
-async function runProbe(probe: Probe, env: NodeJS.ProcessEnv): Promise<DetectedRuntime | null> {
+async function runProbe(probe: RuntimeKind, env: NodeJS.ProcessEnv): Promise<DetectedRuntime | null> {
   for (const binary of probe.binaries) {
     const located = probe.name === 'shell' && existsSync(`/bin/${binary}`) ? `/bin/${binary}` : findOnPath(binary, env.PATH);
     if (!located) continue;
     const run = await execa(located, probe.versionArgs, { reject: false, timeout: PROBE_TIMEOUT_MS, env: { PATH: env.PATH ?? '' }, extendEnv: false, stdin: 'ignore' });
-    return { name: probe.name, path: located, version: parseVersion(`${run.stdout ?? ''}${run.stderr ?? ''}`, probe.java) };
+    return { name: probe.name, path: located, version: parseVersion(`${run.stdout ?? ''}${run.stderr ?? ''}`, probe.quotedVersion) };
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml';
-import type { ParameterFormat } from '../src/temporal/contracts';
+import type { ParameterFormat } from '../temporal/contracts';
 
 /** Serialises action parameters the way Attune's parameter_passing.rs does. */
 export function formatParameters(params: Record<string, unknown>, format: ParameterFormat): string {

@@ -1,5 +1,5 @@
 import type { Worker } from '@temporalio/worker';
-import type { Logger } from '../log';
+import type { Logger } from '../../src/log';
 
 /** After the last action ended, how long the agent keeps serving its own queue for the step that follows (finalizeArtifacts). */
 export const AFTER_LAST_RUN_MS = 2000;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError } from '../errors';
+import { ConfigError } from '../../src/errors';
 
 /**
  * `.attune-runtime.yaml`: an image's own declaration of interpreters the probes cannot find (a
