@@ -1,4 +1,8 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import type { ExecutionWorkflowInput } from '../src/temporal/contracts';
+
+/** A Temporal duration: '30s', '10m' or milliseconds. */
+type Duration = NonNullable<ActivityOptions['scheduleToCloseTimeout']>;
 
 /**
  * Activity options, each chosen on purpose. Control-plane steps (DB + bus) retry until they succeed:
@@ -12,26 +16,67 @@ export const controlOptions = (taskQueue: string): ActivityOptions => ({
 
 /** Any live agent of the pool may claim; if none is alive for this long the execution fails. */
 export const CLAIM_WAIT = '10m';
-export const claimOptions = (taskQueue: string): ActivityOptions => ({
-  taskQueue,
-  scheduleToCloseTimeout: CLAIM_WAIT,
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', maximumInterval: '10s' },
-});
-
 /** Seconds Attune waits between SIGTERM and SIGKILL. */
 export const KILL_GRACE_SECONDS = 10;
 export const RUN_HEARTBEAT_TIMEOUT = '20s';
+/** How long a task waits on one agent's queue before we conclude the agent is gone and claim again. */
+export const AGENT_SCHEDULE_TO_START = '30s';
+export const ENVIRONMENT_HEARTBEAT_TIMEOUT = '1m';
+/** Kill requests are useless after this long. */
+export const KILL_WAIT = '1m';
+
+/**
+ * The waits of one execution. Always the constants above, except in workflow tests, which shorten them
+ * through `ExecutionWorkflowInput.testTimings` (see there).
+ */
+export interface ExecutionTimings {
+  claimWait: Duration;
+  runHeartbeatTimeout: Duration;
+  agentScheduleToStart: Duration;
+  environmentHeartbeatTimeout: Duration;
+  killWait: Duration;
+  /** Seconds runAction may take beyond the action's own timeout. */
+  runGraceSeconds: number;
+}
+
+export const DEFAULT_TIMINGS: Readonly<ExecutionTimings> = Object.freeze({
+  claimWait: CLAIM_WAIT,
+  runHeartbeatTimeout: RUN_HEARTBEAT_TIMEOUT,
+  agentScheduleToStart: AGENT_SCHEDULE_TO_START,
+  environmentHeartbeatTimeout: ENVIRONMENT_HEARTBEAT_TIMEOUT,
+  killWait: KILL_WAIT,
+  runGraceSeconds: KILL_GRACE_SECONDS + 60,
+});
+
+/** The effective waits: each test override where given, today's value otherwise. */
+export function executionTimings(overrides: ExecutionWorkflowInput['testTimings']): ExecutionTimings {
+  const o = overrides ?? {};
+  return {
+    claimWait: (o.claimWait as Duration | undefined) ?? DEFAULT_TIMINGS.claimWait,
+    runHeartbeatTimeout: (o.runHeartbeatTimeout as Duration | undefined) ?? DEFAULT_TIMINGS.runHeartbeatTimeout,
+    agentScheduleToStart: (o.agentScheduleToStart as Duration | undefined) ?? DEFAULT_TIMINGS.agentScheduleToStart,
+    environmentHeartbeatTimeout: (o.environmentHeartbeatTimeout as Duration | undefined) ?? DEFAULT_TIMINGS.environmentHeartbeatTimeout,
+    killWait: (o.killWait as Duration | undefined) ?? DEFAULT_TIMINGS.killWait,
+    runGraceSeconds: o.runGraceSeconds ?? DEFAULT_TIMINGS.runGraceSeconds,
+  };
+}
+
+export const claimOptions = (taskQueue: string, timings: ExecutionTimings = DEFAULT_TIMINGS): ActivityOptions => ({
+  taskQueue,
+  scheduleToCloseTimeout: timings.claimWait,
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
 
 /**
  * The run itself is never retried blindly. scheduleToStart is bounded because the queue belongs to one
  * agent process: if it vanished after claiming, the task would wait forever; instead we claim again.
  */
-export const runOptions = (taskQueue: string, timeoutSeconds: number): ActivityOptions => ({
+export const runOptions = (taskQueue: string, timeoutSeconds: number, timings: ExecutionTimings = DEFAULT_TIMINGS): ActivityOptions => ({
   taskQueue,
-  scheduleToStartTimeout: '30s',
-  startToCloseTimeout: `${timeoutSeconds + KILL_GRACE_SECONDS + 60}s`,
-  heartbeatTimeout: RUN_HEARTBEAT_TIMEOUT,
+  scheduleToStartTimeout: timings.agentScheduleToStart,
+  startToCloseTimeout: `${timeoutSeconds + timings.runGraceSeconds}s`,
+  heartbeatTimeout: timings.runHeartbeatTimeout,
   retry: { maximumAttempts: 1 },
 });
 
@@ -39,26 +84,26 @@ export const runOptions = (taskQueue: string, timeoutSeconds: number): ActivityO
  * Environment setup can take minutes (pip, npm); it heartbeats. Like the run, its queue belongs to one
  * agent process, so scheduleToStart is bounded and a vanished agent is replaced by a new claim.
  */
-export const environmentOptions = (taskQueue: string): ActivityOptions => ({
+export const environmentOptions = (taskQueue: string, timings: ExecutionTimings = DEFAULT_TIMINGS): ActivityOptions => ({
   taskQueue,
-  scheduleToStartTimeout: '30s',
+  scheduleToStartTimeout: timings.agentScheduleToStart,
   startToCloseTimeout: '35m',
-  heartbeatTimeout: '1m',
+  heartbeatTimeout: timings.environmentHeartbeatTimeout,
   retry: { maximumAttempts: 2 },
 });
 
 /** Version checks and artifact checksums are short and safe to repeat. */
-export const agentStepOptions = (taskQueue: string): ActivityOptions => ({
+export const agentStepOptions = (taskQueue: string, timings: ExecutionTimings = DEFAULT_TIMINGS): ActivityOptions => ({
   taskQueue,
-  scheduleToStartTimeout: '30s',
+  scheduleToStartTimeout: timings.agentScheduleToStart,
   startToCloseTimeout: '5m',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
 });
 
 /** Kill requests go to the agent's control queue; useless after a minute. */
-export const killOptions = (taskQueue: string): ActivityOptions => ({
+export const killOptions = (taskQueue: string, timings: ExecutionTimings = DEFAULT_TIMINGS): ActivityOptions => ({
   taskQueue,
-  scheduleToCloseTimeout: '1m',
+  scheduleToCloseTimeout: timings.killWait,
   startToCloseTimeout: '10s',
   retry: { initialInterval: '500ms', maximumInterval: '5s' },
 });

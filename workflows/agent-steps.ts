@@ -1,0 +1,112 @@
+import { ActivityFailure, TimeoutFailure, condition, log, patched, proxyActivities } from '@temporalio/workflow';
+import type { AgentActivities, AgentControlActivities, ClaimResult, PoolActivities, RunOutcome, RunSpec } from '../src/temporal/contracts';
+import { poolTaskQueue } from '../src/temporal/names';
+import { agentStepOptions, claimOptions, environmentOptions, killOptions, runOptions, type ExecutionTimings } from './options';
+import { PATCHES } from './patches';
+import type { ExecutionState } from './state';
+
+/** Any live agent of the pool claims the execution; null when none did within the claim wait. */
+export async function claimAgent(pool: string, executionId: number, timings: ExecutionTimings): Promise<ClaimResult | null> {
+  const poolActivities = proxyActivities<PoolActivities>(claimOptions(poolTaskQueue(pool), timings));
+  try {
+    return await poolActivities.claimAgent({ v: 1, executionId });
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return null;
+    throw err;
+  }
+}
+
+/** How one attempt on a claimed agent ended; `not_started` means the agent vanished first: claim again. */
+export type RunAttempt =
+  | { kind: 'outcome'; outcome: RunOutcome }
+  | { kind: 'not_started' }
+  | { kind: 'lost'; error: string }
+  | { kind: 'failed'; error: string }
+  | { kind: 'cancelled' };
+
+const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+
+/**
+ * The agent's steps, each visible by name in the Temporal UI: lazy environment (a failure is recorded
+ * and the action runs with the system interpreter, as in Attune), on-demand version check, the run,
+ * then sizes and checksums of what the execution left behind.
+ */
+export async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
+  const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue, timings));
+  const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
+  // Each step is a server round trip: skip the ones that cannot do anything for this action.
+  const skipNoop = patched(PATCHES.skipNoopSteps);
+  const envType = spec.executionConfig.environment?.env_type;
+  if (!skipNoop || (envType !== undefined && envType !== 'none')) {
+    state.phase = 'environment';
+    try {
+      const prepared = await env.ensureEnvironment(spec);
+      if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
+    } catch (err) {
+      if (neverStarted(err)) return { kind: 'not_started' };
+      log.warn('environment step failed; running with the system interpreter', { error: String(err) });
+    }
+    if (state.cancelRequested) return { kind: 'cancelled' };
+  }
+  if (!skipNoop || (spec.runtimeVersionConstraint ?? '').trim() !== '') {
+    state.phase = 'verifying';
+    try {
+      const checked = await steps.verifyRuntimeVersion(spec);
+      if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
+    } catch (err) {
+      if (neverStarted(err)) return { kind: 'not_started' };
+      return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
+    }
+  }
+  if (state.cancelRequested) return { kind: 'cancelled' };
+  const ran = await runOnAgent(claim, spec, state, timings);
+  if (ran.kind === 'outcome') {
+    state.phase = 'finalizing';
+    try {
+      await steps.finalizeArtifacts({ v: 1, executionId: spec.executionId });
+    } catch (err) {
+      log.warn('artifact finalization failed', { error: String(err) });
+    }
+  }
+  return ran;
+}
+
+/**
+ * Runs on the claimed agent; a cancel request becomes a kill on the agent's control queue. Before the
+ * agent-steps patch this was the whole attempt (no environment, version or artifact steps).
+ */
+export async function runOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
+  state.phase = 'running';
+  const agent = proxyActivities<AgentActivities>(runOptions(claim.taskQueue, spec.timeoutSeconds, timings));
+  const control = proxyActivities<AgentControlActivities>(killOptions(claim.controlTaskQueue, timings));
+  let finished = false;
+  const killer = (async () => {
+    await condition(() => state.cancelRequested || finished);
+    if (finished) return;
+    try {
+      await control.killAction({ v: 1, executionId: spec.executionId, reason: 'cancel' });
+    } catch (err) {
+      // An unreachable agent is caught by the run's heartbeat timeout instead.
+      log.warn('kill request not delivered', { error: String(err) });
+    }
+  })();
+  try {
+    return { kind: 'outcome', outcome: await agent.runAction(spec) };
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
+      const timeoutType = err.cause.timeoutType;
+      if (timeoutType === 'SCHEDULE_TO_START') return { kind: 'not_started' };
+      if (timeoutType === 'HEARTBEAT') {
+        return { kind: 'lost', error: `Agent ${claim.agentId} was lost while running the action (no heartbeat for ${timings.runHeartbeatTimeout})` };
+      }
+      return { kind: 'lost', error: `Agent ${claim.agentId} did not finish the action in time` };
+    }
+    if (err instanceof ActivityFailure) {
+      return { kind: 'lost', error: `Action execution failed: Internal error: ${err.cause?.message ?? err.message}` };
+    }
+    throw err;
+  } finally {
+    finished = true;
+    await killer;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Workflow changes since the first release, each behind patched() so executions started by older code
+ * replay unchanged (test/fixtures/histories holds their recorded histories).
+ */
+export const PATCHES = {
+  /** ensureEnvironment → verifyRuntimeVersion → runAction → finalizeArtifacts as separate steps. */
+  agentSteps: 'agent-steps-v2',
+  /** No ensureEnvironment for runtimes without an environment, no version check without a constraint. */
+  skipNoopSteps: 'skip-noop-agent-steps-v3',
+} as const;

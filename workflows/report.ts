@@ -1,0 +1,34 @@
+import type { CompleteInput, ControlActivities, OutputFormat } from '../src/temporal/contracts';
+import type { ExecutionState, ExecutionWorkflowResult } from './state';
+
+/** The ways an execution workflow ends. Each one leaves `state` at phase `done` with the final status. */
+export interface Ending {
+  /** Writes the final row and publishes Attune's messages (completeExecution); its answer is the result. */
+  report(complete: Omit<CompleteInput, 'v' | 'executionId'>): Promise<ExecutionWorkflowResult>;
+  /** No process ran to completion: the row ends `failed` with this error. */
+  failed(error: string, outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
+  /** Cancelled before the action ran (or before it could be run): the row ends `cancelled`. */
+  cancelledBeforeStart(outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
+  /** Fenced: the row is not ours to write, so nothing is reported and it keeps `status`. */
+  skipped(status: string): ExecutionWorkflowResult;
+}
+
+export function endings(control: Pick<ControlActivities, 'completeExecution'>, executionId: number, state: ExecutionState): Ending {
+  const report = async (complete: Omit<CompleteInput, 'v' | 'executionId'>): Promise<ExecutionWorkflowResult> => {
+    state.phase = 'reporting';
+    const done = await control.completeExecution({ v: 1, executionId, ...complete });
+    state.phase = 'done';
+    state.finalStatus = done.status;
+    return { v: 1, status: done.status, applied: done.applied };
+  };
+  return {
+    report,
+    failed: (error, outputFormat) => report({ outcome: null, failure: { status: 'failed', error }, outputFormat }),
+    cancelledBeforeStart: (outputFormat) => report({ outcome: null, failure: { status: 'cancelled', error: 'Cancelled before execution started' }, outputFormat }),
+    skipped: (status) => {
+      state.phase = 'done';
+      state.finalStatus = status;
+      return { v: 1, status, applied: false };
+    },
+  };
+}
