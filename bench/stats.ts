@@ -28,10 +28,40 @@ export function summarize(values: number[]): Summary {
   return { n: v.length, p50: round(pct(50)), p99: round(pct(99)), mean: round(v.reduce((a, b) => a + b, 0) / v.length), min: round(v[0]!), max: round(v[v.length - 1]!) };
 }
 
+/** a / b, two decimals: the "×" figures. */
+export const ratio = (a: number, b: number): number => Math.round((a / b) * 100) / 100;
+
+/** The ratio of two summaries' p50s and p99s. */
+export const percentileRatio = (a: Summary, b: Summary): { p50: number; p99: number } => ({ p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99) });
+
+/** KiB (as /proc reports them) as MiB, one decimal. */
+export const MiB = (kib: number): number => Math.round((kib / 1024) * 10) / 10;
+
 export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`${field} missing for pid ${pid}`);
   return Number(m[1]);
+}
+
+/** RSS of a process and its descendants (the bundle's launcher stays as init and runs node as its child). */
+export function processTreeRssKiB(pid: number): number {
+  let total = 0;
+  const visit = (p: number) => {
+    try {
+      total += procStatusKiB(p, 'VmRSS');
+    } catch {
+      return;
+    }
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${p}/task/${p}/children`, 'utf8');
+    } catch {
+      /* no children file */
+    }
+    for (const c of children.split(' ').filter(Boolean)) visit(Number(c));
+  };
+  visit(pid);
+  return total;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,30 @@
+/** How much each scenario does, full run or --quick. */
+
+/** ATTUNE__WORKER__MAX_CONCURRENT_TASKS default; the floor worker gets the same. */
+export const AGENT_SLOTS = 10;
+
+export interface BenchConfig {
+  /** Executions of each kind in the latency scenario, after `warmup` of each. */
+  latencyN: number;
+  warmup: number;
+  /** Executions in flight at each throughput point. */
+  concurrency: number[];
+  /** Executions per throughput point at concurrency `c`. */
+  tputN: (c: number) => number;
+  coldTrials: number;
+  /** How long a freshly started agent idles before its RSS is read. */
+  idleMs: number;
+  bigBytes: number;
+  cancelN: number;
+  lossTrials: number;
+}
+
+const QUICK: BenchConfig = { latencyN: 15, warmup: 2, concurrency: [1, 8, 32], tputN: (c) => Math.max(4, c), coldTrials: 1, idleMs: 1500, bigBytes: 128 * 1024 * 1024, cancelN: 5, lossTrials: 1 };
+const FULL: BenchConfig = { latencyN: 200, warmup: 10, concurrency: [1, 8, 32], tputN: (c) => Math.max(60, 3 * c), coldTrials: 5, idleMs: 5000, bigBytes: 1024 * 1024 * 1024, cancelN: 20, lossTrials: 1 };
+
+export const benchConfig = (quick: boolean): BenchConfig => (quick ? QUICK : FULL);
+
+/** The config as `meta.config` records it: `tputN` as the count at each concurrency. */
+export type RecordedConfig = Omit<BenchConfig, 'tputN'> & { tputN: number[]; agentSlots: number };
+
+export const recordedConfig = (cfg: BenchConfig): RecordedConfig => ({ ...cfg, tputN: cfg.concurrency.map(cfg.tputN), agentSlots: AGENT_SLOTS });

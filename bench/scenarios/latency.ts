@@ -1,0 +1,54 @@
+import type { BenchConfig } from '../config';
+import type { BenchHarness, TimedRun } from '../harness';
+import { countHistory } from '../history';
+import { log } from '../log';
+import { readMarker } from '../markers';
+import { percentileRatio, summarize } from '../stats';
+import type { HistoryFigures, LatencyFigures, LatencyLeg } from './types';
+
+type Legs = [dispatchToStart: number, exitToCompleted: number, endToEnd: number];
+
+/** Our timestamps against the action's own start and exit stamps. */
+function legs(run: TimedRun<number | string>, markerDir: string): Legs {
+  const m = readMarker(markerDir, run.id);
+  return [m.start - run.t0, run.done - m.exit, run.done - run.t0];
+}
+
+/**
+ * 1. Latency of trivial.sh at concurrency 1: adapter, engine floor and process floor interleaved one execution
+ * each, so the three share the machine's noise. Also keeps the last execution's workflow history of each.
+ */
+export async function measureLatency(bench: BenchHarness, cfg: BenchConfig): Promise<{ latency: LatencyFigures; history: HistoryFigures }> {
+  const { d } = bench;
+  log(`latency: ${cfg.latencyN} executions each (adapter, engine floor, process floor), interleaved`);
+  for (let i = 0; i < cfg.warmup; i++) await Promise.all([bench.adapterOnce(), bench.engineOnce(), bench.processOnce()]);
+  const rows = { adapter: [] as Legs[], engine: [] as Legs[], process: [] as Legs[] };
+  let lastAdapterId = 0;
+  let lastEngineId = '';
+  for (let i = 0; i < cfg.latencyN; i++) {
+    const a = await bench.adapterOnce();
+    rows.adapter.push(legs(a, d.markerDir));
+    lastAdapterId = a.id;
+    const e = await bench.engineOnce();
+    rows.engine.push(legs(e, bench.floorMarkers));
+    lastEngineId = e.id;
+    rows.process.push(legs(await bench.processOnce(), bench.floorMarkers));
+    if ((i + 1) % 50 === 0) log(`  ${i + 1}/${cfg.latencyN}`);
+  }
+  const leg = (k: number): LatencyLeg => {
+    const col = (r: Legs[]) => summarize(r.map((x) => x[k]!));
+    const adapter = col(rows.adapter);
+    const engineFloor = col(rows.engine);
+    const processFloor = col(rows.process);
+    return { adapter, engineFloor, processFloor, ratioToEngine: percentileRatio(adapter, engineFloor), ratioToProcess: percentileRatio(adapter, processFloor) };
+  };
+  const latency: LatencyFigures = { unit: 'ms', dispatchToStart: leg(0), exitToCompleted: leg(1), endToEnd: leg(2) };
+
+  // Where the time goes: one execution's workflow history, and the floor's.
+  const adapterHistory = await d.history(lastAdapterId);
+  const engineHistory = await d.temporal.workflow.getHandle(lastEngineId).fetchHistory();
+  const history: HistoryFigures = { adapter: countHistory(adapterHistory), engineFloor: countHistory(engineHistory) };
+  const { dispatchToStart } = latency;
+  log(`latency done; adapter p50 dispatch→start ${dispatchToStart.adapter.p50} ms (engine ${dispatchToStart.engineFloor.p50}, process ${dispatchToStart.processFloor.p50})`);
+  return { latency, history };
+}

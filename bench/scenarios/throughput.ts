@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BenchConfig } from '../config';
+import type { BenchHarness } from '../harness';
+import { log } from '../log';
+import { nowMs, ratio, until } from '../stats';
+import type { AdapterThroughputPoint, ThroughputFigures, ThroughputPoint } from './types';
+
+/** Closed loop: `c` workers take the next of `n` executions until none is left; executions per second. */
+async function closedLoop(c: number, n: number, one: (k: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const t0 = nowMs();
+  await Promise.all(Array.from({ length: c }, async () => {
+    while (next < n) await one(next++);
+  }));
+  return Math.round((n / ((nowMs() - t0) / 1000)) * 100) / 100;
+}
+
+/** The adapter's rows are created beforehand: the clock covers publish → ExecutionCompleted. */
+async function adapterThroughput(bench: BenchHarness, c: number, n: number): Promise<ThroughputPoint> {
+  const ids: number[] = [];
+  for (let k = 0; k < n; k++) ids.push(await bench.d.createExecution('bench.trivial'));
+  const perSec = await closedLoop(c, n, async (k) => {
+    const id = ids[k]!;
+    await bench.publishDispatch(id, 'bench.trivial');
+    await bench.clock.wait(id);
+  });
+  return { concurrency: c, n, perSec };
+}
+
+/**
+ * 2. Throughput at each concurrency: engine floor and adapter with one agent, then the adapter with a second
+ * agent process in the same pool. The second agent's graceful stop is only begun here (it stops polling at once
+ * and exits within its grace): `secondAgentStopped` resolves when it has exited.
+ */
+export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): Promise<{ throughput: ThroughputFigures; secondAgentStopped: Promise<unknown> }> {
+  const { d } = bench;
+  const engineFloor: ThroughputPoint[] = [];
+  const adapter1: AdapterThroughputPoint[] = [];
+  const adapter2: AdapterThroughputPoint[] = [];
+  for (const c of cfg.concurrency) {
+    const f = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineOnce()) };
+    const a = await adapterThroughput(bench, c, cfg.tputN(c));
+    engineFloor.push(f);
+    adapter1.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec) });
+    log(`throughput c=${c}: adapter(1 agent) ${a.perSec}/s, engine floor ${f.perSec}/s`);
+  }
+  const second = d.startAgent();
+  const secondLog = path.join(d.dir, 'agent-1.log');
+  await until(() => (existsSync(secondLog) && readFileSync(secondLog, 'utf8').includes('agent polling') ? true : undefined), 60_000, 'second agent polling', 50);
+  for (const c of cfg.concurrency) {
+    const a = await adapterThroughput(bench, c, cfg.tputN(c));
+    const f = engineFloor.find((x) => x.concurrency === c)!;
+    adapter2.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec) });
+    log(`throughput c=${c}: adapter(2 agents) ${a.perSec}/s`);
+  }
+  const secondAgentStopped = second.stop();
+  return { throughput: { unit: 'executions/s', engineFloor, adapter1, adapter2 }, secondAgentStopped };
+}
