@@ -9,8 +9,9 @@ module.exports = {
       displayName: 'e2e',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
-      testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/replay/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/replay/**/*.test.ts', '<rootDir>/test/workflows/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
     {
       // The agent bundle in real root filesystems (empty, busybox, musl, Debian) via unshare + chroot; needs root.
@@ -19,6 +20,7 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testMatch: ['<rootDir>/test/rootfs/**/*.test.ts'],
       globalSetup: '<rootDir>/test/helpers/rootfs-setup.ts',
+      globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
   ],
   testTimeout: 120000,

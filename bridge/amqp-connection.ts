@@ -7,12 +7,20 @@ import type { Logger } from '../src/log';
  */
 export class AmqpConnection {
   private confirm: Promise<ConfirmChannel> | null = null;
+  private open = true;
 
   private constructor(
     readonly model: ChannelModel,
     private readonly log: Logger,
   ) {
     model.on('error', (err: Error) => log.error({ err }, 'AMQP connection error'));
+    model.on('close', () => {
+      this.open = false;
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.open;
   }
 
   static async open(url: string, log: Logger): Promise<AmqpConnection> {

@@ -1,7 +1,9 @@
+import type { Server } from 'node:http';
 import os from 'node:os';
 import { Runtime, Worker } from '@temporalio/worker';
 import type { BridgeConfig } from '../src/config';
 import type { Logger } from '../src/log';
+import { openWithBackoff, StartupError, type Lifecycle } from '../src/lifecycle';
 import { createDbPool } from '../src/attune/db/pool';
 import { listOwnWorkers } from '../src/attune/db/workers';
 import { declareCommonInfrastructure, declareParkingQueue, workerQueues } from '../src/attune/topology';
@@ -9,6 +11,7 @@ import { connectNative, createClient } from '../src/temporal/connection';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../src/temporal/payload-codec';
 import { createHttpServer } from './http-server';
+import { Health } from './health';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue } from './consumer';
 import { cancelHandler, dispatchHandler } from './execution-handlers';
@@ -23,18 +26,42 @@ import { AttunePublisher } from './publisher';
  * signals, hosts the execution workflows and the activities that write Attune's rows and messages, and
  * keeps one Attune worker row per live agent pool.
  */
-export async function runBridge(config: BridgeConfig, log: Logger): Promise<void> {
+export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
   Runtime.install({ shutdownSignals: [] });
-  const db = createDbPool(config.databaseUrl, config.databaseSchema, log);
-  const amqp = await AmqpConnection.open(config.messageQueueUrl, log);
+  lifecycle.handleSignals();
+  const health = new Health(['amqp', 'postgres', 'temporal', 'started']);
+  const retrying = { onRetry: () => health.progressed() };
+  const codec = new EncryptionCodec(loadCodecKeys());
+  const dataConverter = createDataConverter(codec);
+
+  // The HTTP server answers from the first second: not ready until every dependency is, but alive.
+  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, health, log });
+  await listen(http, config.httpPort, config.httpHost);
+  lifecycle.add('http server', http, closeServer);
+
+  const db = lifecycle.add('postgres', createDbPool(config.databaseUrl, config.databaseSchema, log), (pool) => pool.end());
+  await openWithBackoff(lifecycle, 'PostgreSQL', () => db.query('SELECT 1'), retrying);
+  health.setProbe('postgres', () => db.query('SELECT 1'));
+
+  const amqp = lifecycle.add('amqp', await openWithBackoff(lifecycle, 'RabbitMQ', () => AmqpConnection.open(config.messageQueueUrl, log), retrying), (c) => c.close());
+  health.setProbe('amqp', async () => {
+    if (!amqp.isOpen) throw new Error('connection closed');
+  });
+  amqp.model.on('close', () => {
+    if (lifecycle.stopping) return;
+    // Nothing is lost by stopping: unacked messages are redelivered, workflows continue in Temporal.
+    log.error('AMQP connection closed unexpectedly; stopping so a supervisor restarts the bridge');
+    process.exitCode = 1;
+    lifecycle.requestStop('amqp-closed');
+  });
   const setup = await amqp.channel();
   await declareCommonInfrastructure(setup);
   await declareParkingQueue(setup, config.parkingQueue, []);
   const parking = new Parking(amqp, config.parkingQueue);
   const publisher = new AttunePublisher(() => amqp.confirmChannel());
-  const codec = new EncryptionCodec(loadCodecKeys());
-  const dataConverter = createDataConverter(codec);
-  const connection = await connectNative(config.temporal);
+
+  const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal), retrying), (c) => c.close());
+  health.setProbe('temporal', () => connection.healthService.check({}));
   const client = await createClient(config.temporal, dataConverter, connection);
 
   const attached = new Map<number, Promise<void>>();
@@ -72,42 +99,38 @@ export async function runBridge(config: BridgeConfig, log: Logger): Promise<void
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 
-  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, log });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.httpPort, config.httpHost, () => resolve());
-  });
-
   for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
   const running = worker.run();
-  const syncOnce = () => registry.sync().catch((err: unknown) => log.warn({ err }, 'pool sync failed'));
+  const syncOnce = () =>
+    registry
+      .sync()
+      .catch((err: unknown) => log.warn({ err }, 'pool sync failed'))
+      .finally(() => health.progressed());
   await syncOnce();
   const timer = setInterval(() => void syncOnce(), config.poolSyncSeconds * 1000);
+  lifecycle.add('pool sync', timer, clearInterval);
+  health.setProbe('started', async () => undefined);
   log.info({ taskQueue: config.temporal.bridgeTaskQueue }, 'bridge ready');
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'bridge shutting down');
-    clearInterval(timer);
-    worker.shutdown();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  amqp.model.on('close', () => {
-    if (stopping) return;
-    // Nothing is lost by stopping: unacked messages are redelivered, workflows continue in Temporal.
-    log.error('AMQP connection closed unexpectedly; stopping so a supervisor restarts the bridge');
-    process.exitCode = 1;
-    stop('amqp-closed');
+  // Either a stop is requested (signal, lost AMQP connection) or the worker ends by itself (fatal).
+  await Promise.race([lifecycle.stopRequested, running]);
+  log.info({ reason: lifecycle.stopping ? String(lifecycle.signal.reason) : 'worker ended' }, 'bridge shutting down');
+  clearInterval(timer);
+  worker.shutdown();
+  await running;
+}
+
+/** Listens, or fails the start for good when the port is taken (retrying would not free it). */
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new StartupError(`cannot listen on ${host}:${port}: ${err.code}`) : err),
+    );
+    server.listen(port, host, () => resolve());
   });
-  try {
-    await running;
-  } finally {
-    http.close();
-    await amqp.close();
-    await db.end();
-    await connection.close();
-  }
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Logger } from '../src/log';
 import { handleAgentBinary, type AgentBinaryConfig } from './agent-binary';
+import type { Health } from './health';
 
 export interface HttpDeps {
   codec: PayloadCodec;
@@ -10,6 +11,7 @@ export interface HttpDeps {
   /** Operators allowed to see decoded payloads in the Temporal UI. Empty: the codec endpoint is off. */
   codecTokens: string[];
   corsOrigins: string[];
+  health: Health;
   log: Logger;
 }
 
@@ -18,8 +20,9 @@ const MAX_BODY = 8 * 1024 * 1024;
 
 /**
  * The bridge's HTTP endpoint: a Temporal UI codec server (`/codec/encode`, `/codec/decode`) for
- * authorized operators only, the agent download (Attune-compatible), and a health check. The token comes as `Authorization: Bearer …` or in the
- * path (`/codec/<token>/decode`) for UIs that cannot send headers.
+ * authorized operators only, the agent download (Attune-compatible), readiness (`/readyz`: 503 until AMQP,
+ * PostgreSQL and Temporal all answer) and liveness (`/livez`, and `/healthz` as before). The token comes as
+ * `Authorization: Bearer …` or in the path (`/codec/<token>/decode`) for UIs that cannot send headers.
  */
 export function createHttpServer(deps: HttpDeps): Server {
   return createServer((req, res) => {
@@ -40,7 +43,14 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     res.setHeader('Vary', 'Origin');
   }
   if (req.method === 'OPTIONS') return send(res, 204);
-  if (url.pathname === '/healthz') return send(res, 200, { ok: true });
+  if (url.pathname === '/livez' || url.pathname === '/healthz') {
+    const live = deps.health.live();
+    return send(res, live.live ? 200 : 503, live);
+  }
+  if (url.pathname === '/readyz') {
+    const ready = await deps.health.readiness();
+    return send(res, ready.ready ? 200 : 503, ready);
+  }
   if (req.method === 'GET' && handleAgentBinary(deps.agentBinary, url, req, res)) return;
   const codec = /^\/codec(?:\/([^/]+))?\/(encode|decode)$/.exec(url.pathname);
   if (!codec) return send(res, 404, { error: 'not found' });

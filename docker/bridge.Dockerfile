@@ -73,8 +73,8 @@ RUN mkdir -p /opt/attune/artifacts && chown 1000:1000 /opt/attune/artifacts
 # The official image's `node` user, by number so runAsNonRoot can verify it; Kubernetes may override it with runAsUser.
 USER 1000:1000
 EXPOSE 8099
-# /healthz is served by the bridge's HTTP server; Node 22 has fetch, so no curl/wget is needed in the image.
+# /readyz (ready: AMQP, PostgreSQL and Temporal answer, start finished) is served by the bridge's HTTP server; Node 22 has fetch, so no curl/wget is needed in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ATTUNE_TEMPORAL_HTTP_PORT||8099)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.ATTUNE_TEMPORAL_HTTP_PORT||8099)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "/app/dist/src/cli/main.js"]
 CMD ["bridge"]

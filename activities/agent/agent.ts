@@ -7,6 +7,7 @@ import type { AgentConfig } from '../../src/config';
 import type { AgentCapabilities, AgentSessionInput, DetectedRuntime } from '../../src/temporal/contracts';
 import { agentControlTaskQueue, agentTaskQueue, poolTaskQueue, workflowIdForAgentSession, WORKFLOW_TYPES } from '../../src/temporal/names';
 import { connectNative, createClient } from '../../src/temporal/connection';
+import { openWithBackoff, type Lifecycle } from '../../src/lifecycle';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createAgentActivities } from '..';
 import { KillRegistry } from '../kill-registry';
@@ -37,13 +38,11 @@ export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig)
  * the pool's shared claim queue, its own run queue, and its own control queue — plus a session
  * workflow on the bridge that announces it and tracks its presence.
  */
-export async function runAgent(config: AgentConfig, log: Logger): Promise<void> {
-  Runtime.install({ shutdownSignals: [] }); // signals are ours: see shutdown below
+export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
+  Runtime.install({ shutdownSignals: [] }); // signals are the lifecycle's: a first one drains (below), a second one exits
+  lifecycle.handleSignals();
   const graceMs = config.shutdownGraceMs;
-  let stopRequested = false;
-  const stopEarly = () => (stopRequested = true);
-  process.on('SIGTERM', stopEarly).on('SIGINT', stopEarly);
-  if (!(await waitForWritableDirs(agentWritableDirs(config), log, { retryMs: 30_000, stopped: () => stopRequested }))) return;
+  if (!(await waitForWritableDirs(agentWritableDirs(config), log, { retryMs: 30_000, stopped: () => lifecycle.stopping }))) return;
   const hints = loadRuntimeHints();
   if (hints) log.info({ file: hints.file, runtimes: hints.runtimes.map((r) => r.name), env: Object.keys(hints.env) }, 'runtime hints file');
   // The hints file's env is the image's declared setup for actions: it goes on top of the image's env.
@@ -52,7 +51,7 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
   if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
   const dataConverter = createDataConverter();
-  const connection = await connectNative(config.temporal);
+  const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal)), (c) => c.close());
   const client = await createClient(config.temporal, dataConverter, connection);
   const kills = new KillRegistry();
   let shuttingDown = false;
@@ -82,27 +81,21 @@ export async function runAgent(config: AgentConfig, log: Logger): Promise<void> 
     // Without a session the bridge never registers this agent: stop polling rather than idle unseen.
     for (const w of workers) w.shutdown();
     await running.catch(() => undefined);
-    await connection.close();
     throw err;
   }
   log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`) }, 'agent polling');
 
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (shuttingDown) return;
+  // A stop (also one that arrived while starting up) drains: no new claims, running actions get the grace.
+  void lifecycle.stopRequested.then((reason) => {
     shuttingDown = true;
-    log.info({ signal, graceMs }, 'agent shutting down');
+    log.info({ reason, graceMs }, 'agent shutting down');
     const [pool, ...own] = workers;
-    void drainAgent({ pool, own }, () => kills.activeCount, graceMs, log);
-  };
-  process.off('SIGTERM', stopEarly).off('SIGINT', stopEarly);
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-  if (stopRequested) shutdown('SIGTERM'); // a stop that arrived while starting up
+    return drainAgent({ pool, own }, () => kills.activeCount, graceMs, log);
+  });
   try {
     await running;
   } finally {
     kills.abortAll();
-    await connection.close();
   }
 }
 

@@ -17,7 +17,7 @@ function main(argv: string[]): void {
     process.stdout.write('usage: attune-agent [--detect-only] [--user=UID:GID]\n');
     return;
   }
-  runMain(async () => {
+  runMain(async (lifecycle) => {
     const unknown = args.filter((a) => a !== '--detect-only');
     if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown[0]} (usage: attune-agent [--detect-only])`);
     if (args.includes('--detect-only')) {
@@ -25,7 +25,7 @@ function main(argv: string[]): void {
       return detectOnly();
     }
     const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await Promise.all([import('../../src/config'), import('../../src/log'), import('./agent')]);
-    await runAgent(loadAgentConfig(), scopedLogger('agent'));
+    await runAgent(loadAgentConfig(), scopedLogger('agent'), lifecycle);
   });
 }
 

@@ -13,9 +13,9 @@ program
   .command('bridge')
   .description('control plane: consume Attune dispatches, start workflows, write Attune rows and messages')
   .action(() =>
-    runMain(async () => {
+    runMain(async (lifecycle) => {
       const { runBridge } = await import('../../bridge/bridge');
-      await runBridge(loadBridgeConfig(), scopedLogger('bridge'));
+      await runBridge(loadBridgeConfig(), scopedLogger('bridge'), lifecycle);
     }),
   );
 
@@ -24,13 +24,13 @@ program
   .description('run actions inside this image (needs only Temporal settings, a pool name and the packs dir)')
   .option('--detect-only', 'print the detected runtimes as JSON and exit')
   .action((opts: { detectOnly?: boolean }) =>
-    runMain(async () => {
+    runMain(async (lifecycle) => {
       if (opts.detectOnly) {
         const { detectOnly } = await import('../../activities/agent/detect-only');
         return detectOnly();
       }
       const { runAgent } = await import('../../activities/agent/agent');
-      await runAgent(loadAgentConfig(), scopedLogger('agent'));
+      await runAgent(loadAgentConfig(), scopedLogger('agent'), lifecycle);
     }),
   );
 

@@ -176,9 +176,9 @@ export class TestDeployment {
   /** The bridge answers on its HTTP port once it is consuming and hosting workflows. */
   async waitForBridge(timeoutMs = 60_000): Promise<void> {
     await eventually(
-      async () => (await fetch(`http://127.0.0.1:${this.httpPort}/healthz`).then((r) => r.ok, () => false)) || undefined,
+      async () => (await fetch(`http://127.0.0.1:${this.httpPort}/readyz`).then((r) => r.ok, () => false)) || undefined,
       timeoutMs,
-      'bridge /healthz',
+      'bridge /readyz',
     );
   }
 
@@ -284,8 +284,17 @@ export class TestDeployment {
     writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
   }
 
+  /**
+   * Agents first, then the bridge once their session workflows have closed (each session's last step,
+   * the pool re-sync, runs on the bridge): stopping both at once left every session Running for ever.
+   */
   async teardown(): Promise<void> {
-    await Promise.all([...this.agents.map((a) => a.stop()), this.bridge?.stop()]);
+    await Promise.all(this.agents.map((a) => a.stop()));
+    if (this.bridge && this.temporal) {
+      const query = `TaskQueue="attune-bridge-${this.id}" AND ExecutionStatus="Running" AND WorkflowType="agentSessionWorkflow"`;
+      await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 30_000, 'agent sessions to close').catch(() => undefined);
+    }
+    await this.bridge?.stop();
     for (const q of [`attune-temporal.parked.${this.id}`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {
       await this.channel?.deleteQueue(q).catch(() => undefined);
     }

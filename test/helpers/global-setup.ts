@@ -4,9 +4,11 @@ import { Connection } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICES } from './services';
+import { markRunStarted } from './run-started';
 
 /** Fails fast, naming the missing piece, when the real services or the build are not there. */
 export default async function globalSetup(): Promise<void> {
+  markRunStarted();
   if (!existsSync(path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (scripts/test.sh does) before the e2e tests');
   }
