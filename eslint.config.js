@@ -65,8 +65,8 @@ module.exports = tseslint.config(
           patterns: [
             { group: ['pg', 'amqplib', 'execa', 'pino', 'yaml', 'zod', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'], message: 'No I/O libraries in workflows/' },
             {
-              regex: '(^|/)(activities|bridge)(/|$)|^\\.\\./src/(?!temporal/(contracts|names)$)',
-              message: 'Workflows reach other code only through src/temporal/contracts (types) and src/temporal/names',
+              regex: '(^|/)(activities|bridge)(/|$)|^\\.\\./src/(?!temporal/(contracts|names|durations)$)',
+              message: 'Workflows reach other code only through src/temporal/contracts (types), src/temporal/names and src/temporal/durations',
             },
           ],
         },

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { LogSummary, RunOutcomeKind } from '../src/temporal/contracts';
 import { BoundedLogFile } from './bounded-log';
+import { stopGroup } from './process-group';
 
 export interface ProcessRequest {
   file: string;
@@ -65,7 +66,7 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     const stop = (reason: 'cancelled' | 'timed_out') => {
       if (stopReason !== null) return;
       stopReason = reason;
-      killing = killGroup(pid!, exited, req.killGraceMs);
+      killing = stopGroup(pid!, exited, req.killGraceMs);
     };
     const onAbort = () => stop('cancelled');
     if (req.signal.aborted) stop('cancelled');
@@ -165,24 +166,4 @@ async function spawnWithRetry(req: ProcessRequest): Promise<{ child: ChildProces
     if ((error as NodeJS.ErrnoException).code !== 'ETXTBSY' || attempt >= SPAWN_ATTEMPTS) return { error };
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function killGroup(pid: number, exited: Promise<unknown>, graceMs: number): Promise<void> {
-  signalGroup(pid, 'SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-  clearTimeout(timer);
-  signalGroup(pid, 'SIGKILL');
 }

@@ -1,4 +1,5 @@
 import execa from 'execa';
+import { stopGroup } from './process-group';
 
 export interface SetupCommandResult {
   exitCode: number;
@@ -9,7 +10,7 @@ export interface SetupCommandResult {
 
 /**
  * Runs one environment-setup command in its own process group. Output is drained and counted, never
- * kept; aborting kills the whole group.
+ * kept; aborting or the deadline stops the whole group with the agent's one policy (SIGTERM, grace, SIGKILL).
  */
 export async function runSetupCommand(argv: string[], opts: { cwd?: string; env: Record<string, string>; signal: AbortSignal; timeoutMs: number }): Promise<SetupCommandResult> {
   const [file, ...args] = argv;
@@ -18,15 +19,12 @@ export async function runSetupCommand(argv: string[], opts: { cwd?: string; env:
   let stderrBytes = 0;
   child.stdout?.resume();
   child.stderr?.on('data', (c: Buffer) => (stderrBytes += c.length));
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  const exited = child.then(() => undefined, () => undefined);
+  const stop = () => {
+    if (child.pid) void stopGroup(child.pid, exited);
   };
-  opts.signal.addEventListener('abort', killGroup, { once: true });
-  const timer = setTimeout(killGroup, opts.timeoutMs);
+  opts.signal.addEventListener('abort', stop, { once: true });
+  const timer = setTimeout(stop, opts.timeoutMs);
   try {
     const result = await child;
     if (result.failed && result.exitCode === undefined && !result.signal) {
@@ -35,6 +33,6 @@ export async function runSetupCommand(argv: string[], opts: { cwd?: string; env:
     return { exitCode: typeof result.exitCode === 'number' ? result.exitCode : -1, stderrBytes, spawnError: null };
   } finally {
     clearTimeout(timer);
-    opts.signal.removeEventListener('abort', killGroup);
+    opts.signal.removeEventListener('abort', stop);
   }
 }

@@ -1,8 +1,8 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGENT_VERSION } from '../src/version';
+import { tokenAllowed } from './token-check';
 
 export interface AgentBinaryConfig {
   /** Where `attune-temporal bundle` wrote agent-<arch>.tar.gz and its .sha256 (Attune's agent.binary_dir). */
@@ -32,9 +32,8 @@ export function handleAgentBinary(config: AgentBinaryConfig, url: URL, req: Inco
   const checksum = url.pathname === '/api/v1/agent/binary.sha256';
   if (url.pathname !== '/api/v1/agent/binary' && !checksum) return false;
   if (!config.bootstrapToken) return json(res, 503, { error: 'agent bootstrap token is not configured' }), true;
-  const given = Buffer.from(String(req.headers['x-agent-token'] ?? ''));
-  const expected = Buffer.from(config.bootstrapToken);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return json(res, 401, { error: 'invalid agent token' }), true;
+  const given = req.headers['x-agent-token'];
+  if (!tokenAllowed([config.bootstrapToken], typeof given === 'string' ? given : undefined)) return json(res, 401, { error: 'invalid agent token' }), true;
   const arch = ARCHES[url.searchParams.get('arch') ?? 'x86_64'];
   if (!arch) return json(res, 400, { error: 'unsupported arch: use x86_64, aarch64 or arm64' }), true;
   const file = tarball(config.binaryDir, arch);

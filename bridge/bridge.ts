@@ -14,9 +14,8 @@ import { createHttpServer } from './http-server';
 import { Health } from './health';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue } from './consumer';
-import { cancelHandler, dispatchHandler } from './execution-handlers';
 import { createControlActivities } from './control-activities';
-import { packEventHandler, packTestHandler } from './pack-handlers';
+import { poolRoutes, queueHandler, type PoolQueue } from './routes';
 import { Parking } from './parking';
 import { PoolRegistry } from './pool-registry';
 import { AttunePublisher } from './publisher';
@@ -76,14 +75,12 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   };
   const attachPool = async (workerId: number, pool: string): Promise<void> => {
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
-    const channel = await amqp.channel();
-    await declareParkingQueue(channel, config.parkingQueue, [workerId]);
-    const deps = { client, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
+    await declareParkingQueue(setup, config.parkingQueue, [workerId]);
+    const deps = { client, db, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
     // Each queue on its own channel: prefetch is per channel, and an error closes only that one.
-    await consumeQueue(channel, queues.executions, dispatchHandler(deps), parking, deps.log);
-    await consumeQueue(await amqp.channel(), queues.cancel, cancelHandler(deps), parking, deps.log);
-    await consumeQueue(await amqp.channel(), queues.packs, packEventHandler, parking, deps.log);
-    await consumeQueue(await amqp.channel(), queues.packtests, packTestHandler({ db, workerId, log: deps.log }), parking, deps.log);
+    for (const [queue, routes] of Object.entries(poolRoutes(deps)) as [PoolQueue, Parameters<typeof queueHandler>[1]][]) {
+      await consumeQueue(await amqp.channel(), queues[queue], queueHandler(queue, routes), parking, deps.log);
+    }
     log.info({ pool, workerId }, 'consuming pool queues');
   };
 

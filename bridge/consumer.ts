@@ -1,7 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { z } from 'zod';
 import { decodeEnvelope, type IncomingEnvelope } from '../src/attune/envelope';
-import { payloadOf } from '../src/attune/messages';
 import { declareQueue, type QueueSpec } from '../src/attune/topology';
 import type { Logger } from '../src/log';
 import type { Parking } from './parking';
@@ -11,30 +9,6 @@ export type Verdict = { kind: 'ack' } | { kind: 'park'; reason: string };
 export type Handler = (envelope: IncomingEnvelope) => Promise<Verdict>;
 
 const RETRY_DELAY_MS = 1000;
-
-/**
- * A handler for one message type on one queue: any other type, or a payload that does not validate, is
- * parked with the reason; the rest reaches `handle` with its payload typed.
- */
-export function typedHandler<S extends z.ZodType>(
-  messageType: string,
-  schema: S,
-  queue: string,
-  handle: (payload: z.infer<S>, envelope: IncomingEnvelope) => Promise<Verdict>,
-): Handler {
-  return async (envelope) => {
-    if (envelope.message_type !== messageType) {
-      return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the ${queue} queue` };
-    }
-    let payload: z.infer<S>;
-    try {
-      payload = payloadOf(envelope, schema);
-    } catch (err) {
-      return { kind: 'park', reason: (err as Error).message };
-    }
-    return handle(payload, envelope);
-  };
-}
 
 /**
  * Consumes one of Attune's per-worker queues with manual acks. A message is acked only after its

@@ -1,10 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { executionCancelRequestedSchema, executionDispatchSchema } from '../src/attune/messages';
+import type { ExecutionCancelRequested, ExecutionDispatch } from '../src/attune/messages';
+import type { IncomingEnvelope } from '../src/attune/envelope';
 import type { CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
 import { SIGNALS, WORKFLOW_TYPES, workflowIdForExecution } from '../src/temporal/names';
 import type { Logger } from '../src/log';
-import { typedHandler, type Handler } from './consumer';
+import type { Verdict } from './consumer';
 
 export interface ExecutionHandlerDeps {
   client: Client;
@@ -48,28 +49,26 @@ function crashPoint(point: 'before-start' | 'after-start'): void {
   if (process.env.ATTUNE_TEMPORAL_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
 }
 
-export function dispatchHandler(deps: ExecutionHandlerDeps): Handler {
-  return typedHandler('ExecutionRequested', executionDispatchSchema, 'executions', async (payload, envelope) => {
-    const dispatch: DispatchSignal = {
-      v: 1,
-      messageId: envelope.message_id,
-      actionRef: payload.action_ref,
-      releaseId: payload.release_id,
-      releaseDigest: payload.release_digest,
-    };
-    crashPoint('before-start');
-    await signalWithStart(deps, payload.execution_id, SIGNALS.dispatch, dispatch);
-    crashPoint('after-start');
-    deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
-    return { kind: 'ack' };
-  });
+/** ExecutionRequested on the pool's executions queue: the workflow starts (or already exists) before the ack. */
+export async function acceptDispatch(deps: ExecutionHandlerDeps, payload: ExecutionDispatch, envelope: IncomingEnvelope): Promise<Verdict> {
+  const dispatch: DispatchSignal = {
+    v: 1,
+    messageId: envelope.message_id,
+    actionRef: payload.action_ref,
+    releaseId: payload.release_id,
+    releaseDigest: payload.release_digest,
+  };
+  crashPoint('before-start');
+  await signalWithStart(deps, payload.execution_id, SIGNALS.dispatch, dispatch);
+  crashPoint('after-start');
+  deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
+  return { kind: 'ack' };
 }
 
-export function cancelHandler(deps: ExecutionHandlerDeps): Handler {
-  return typedHandler('ExecutionCancelRequested', executionCancelRequestedSchema, 'cancel', async (payload, envelope) => {
-    const source = typeof envelope.headers.source_service === 'string' ? envelope.headers.source_service : null;
-    await signalWithStart(deps, payload.execution_id, SIGNALS.cancel, { v: 1, messageId: envelope.message_id, sourceService: source });
-    deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
-    return { kind: 'ack' };
-  });
+/** ExecutionCancelRequested: a signal (with start, if the cancel beat its dispatch) before the ack. */
+export async function acceptCancel(deps: ExecutionHandlerDeps, payload: ExecutionCancelRequested, envelope: IncomingEnvelope): Promise<Verdict> {
+  const source = typeof envelope.headers.source_service === 'string' ? envelope.headers.source_service : null;
+  await signalWithStart(deps, payload.execution_id, SIGNALS.cancel, { v: 1, messageId: envelope.message_id, sourceService: source });
+  deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
+  return { kind: 'ack' };
 }

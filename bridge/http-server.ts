@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Logger } from '../src/log';
 import { handleAgentBinary, type AgentBinaryConfig } from './agent-binary';
 import type { Health } from './health';
+import { tokenAllowed } from './token-check';
 
 export interface HttpDeps {
   codec: PayloadCodec;
@@ -56,20 +56,11 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   if (!codec) return send(res, 404, { error: 'not found' });
   if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!authorized(deps.codecTokens, bearer ?? codec[1])) return send(res, 401, { error: 'not authorized' });
+  if (!tokenAllowed(deps.codecTokens, bearer ?? codec[1])) return send(res, 401, { error: 'not authorized' });
   const body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
   const payloads = (body.payloads ?? []).map(fromJson);
   const out = codec[2] === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);
   send(res, 200, { payloads: out.map(toJson) });
-}
-
-function authorized(tokens: string[], given: string | undefined): boolean {
-  if (!given) return false;
-  const g = Buffer.from(given);
-  return tokens.some((t) => {
-    const b = Buffer.from(t);
-    return b.length === g.length && timingSafeEqual(b, g);
-  });
 }
 
 function fromJson(p: JsonPayload): Payload {

@@ -1,4 +1,5 @@
 import type { ConfirmChannel } from 'amqplib';
+import { publishConfirmed } from './confirm-publish';
 import { newEnvelope } from '../src/attune/envelope';
 import { EXCHANGES, ROUTING } from '../src/attune/topology';
 import type { ExecutionCompletedPayload, ExecutionStatusChangedPayload } from '../src/attune/messages';
@@ -21,20 +22,12 @@ export class AttunePublisher {
   async publish(exchange: string, routingKey: string, messageType: string, payload: unknown, sourceService = 'worker'): Promise<void> {
     const envelope = newEnvelope(messageType, payload, sourceService);
     const channel = await this.channel();
-    await new Promise<void>((resolve, reject) => {
-      channel.publish(
-        exchange,
-        routingKey,
-        Buffer.from(JSON.stringify(envelope)),
-        {
-          persistent: true,
-          messageId: envelope.message_id,
-          correlationId: envelope.correlation_id,
-          timestamp: Math.floor(Date.now() / 1000),
-          contentType: 'application/json',
-        },
-        (err: unknown) => (err ? reject(err instanceof Error ? err : new Error('the broker did not confirm the message')) : resolve()),
-      );
+    await publishConfirmed(channel, exchange, routingKey, Buffer.from(JSON.stringify(envelope)), {
+      persistent: true,
+      messageId: envelope.message_id,
+      correlationId: envelope.correlation_id,
+      timestamp: Math.floor(Date.now() / 1000),
+      contentType: 'application/json',
     });
   }
 }

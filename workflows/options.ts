@@ -1,5 +1,6 @@
 import type { ActivityOptions } from '@temporalio/workflow';
 import type { ExecutionWorkflowInput } from '../src/temporal/contracts';
+import { KILL_GRACE_SECONDS } from '../src/temporal/durations';
 
 /** A Temporal duration: '30s', '10m' or milliseconds. */
 type Duration = NonNullable<ActivityOptions['scheduleToCloseTimeout']>;
@@ -16,8 +17,6 @@ export const controlOptions = (taskQueue: string): ActivityOptions => ({
 
 /** Any live agent of the pool may claim; if none is alive for this long the execution fails. */
 export const CLAIM_WAIT = '10m';
-/** Seconds Attune waits between SIGTERM and SIGKILL. */
-export const KILL_GRACE_SECONDS = 10;
 export const RUN_HEARTBEAT_TIMEOUT = '20s';
 /** How long a task waits on one agent's queue before we conclude the agent is gone and claim again. */
 export const AGENT_SCHEDULE_TO_START = '30s';

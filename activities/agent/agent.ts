@@ -11,6 +11,7 @@ import { openWithBackoff, type Lifecycle } from '../../src/lifecycle';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createAgentActivities } from '..';
 import { KillRegistry } from '../kill-registry';
+import { KILL_GRACE_MS } from '../process-group';
 import { imageEnvironment } from '../child-env';
 import { detectRuntimes } from './detect';
 import { drainAgent, FINAL_STEP_GRACE_MS } from './drain';
@@ -18,8 +19,6 @@ import { agentWritableDirs, waitForWritableDirs } from './preflight';
 import { loadRuntimeHints } from './runtime-hints';
 import type { Logger } from '../../src/log';
 import { AGENT_VERSION } from '../../src/version';
-
-export const KILL_GRACE_MS = 10_000;
 
 export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig): AgentCapabilities {
   const runtimeVersions: Record<string, string[]> = {};

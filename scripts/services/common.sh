@@ -44,6 +44,18 @@ pid_matches() {
 
 read_pid() { [ -f "$1" ] && head -n1 "$1" 2>/dev/null | tr -dc '0-9' || true; }
 
+# await_pidfile FILE: the pid a just-started process writes there, once it appears (up to 5 s); empty if it never does.
+await_pidfile() {
+  local n=50 pid=""
+  while [ "$n" -gt 0 ]; do
+    pid="$(read_pid "$1")"
+    [ -n "$pid" ] && break
+    sleep 0.1
+    n=$((n - 1))
+  done
+  printf '%s' "$pid"
+}
+
 # wait_pid_gone PID SECONDS
 wait_pid_gone() {
   local pid="$1" n=$(( $2 * 10 ))

@@ -103,6 +103,7 @@ epmd_ensure() {
   log "rabbitmq: starting epmd on $HOST:$EPMD_PORT"
   ERL_EPMD_ADDRESS="$HOST" "$e" -daemon </dev/null >/dev/null 2>&1 8>&- 9>&- || true
   local i
+  # shellcheck disable=SC2034 # i only counts the attempts
   for i in $(seq 1 50); do port_open "$EPMD_PORT" && break; sleep 0.1; done
   port_open "$EPMD_PORT" && echo "$e" >"$STARTED/epmd"
 }
@@ -179,13 +180,8 @@ up_rabbitmq() {
     exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RMQ_LAUNCHER_PIDFILE" \
       env "${RMQ_ENV[@]}" nohup "$RMQ_BIN/rabbitmq-server"
   ) </dev/null >>"$RMQ_LOG" 2>&1 8>&- 9>&- &
-  local i launcher=""
-  # shellcheck disable=SC2034 # i only counts the attempts
-  for i in $(seq 1 50); do
-    launcher="$(read_pid "$RMQ_LAUNCHER_PIDFILE")"
-    [ -n "$launcher" ] && break
-    sleep 0.1
-  done
+  local launcher
+  launcher="$(await_pidfile "$RMQ_LAUNCHER_PIDFILE")"
   [ -n "$launcher" ] || svc_fail rabbitmq "launcher did not start" "$RMQ_LOG"
   rmq_wait_ready "$launcher"
   log "rabbitmq: ready on $HOST:$RMQ_PORT (node $RMQ_NODE, pid $(rmq_beam_pid)) in $(t_elapsed)"

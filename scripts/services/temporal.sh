@@ -128,13 +128,8 @@ up_temporal() {
   echo "$TEMPORAL_BIN" >"$STARTED/temporal"
   setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$TEMPORAL_PIDFILE" "$TEMPORAL_BIN" "${args[@]}" \
     </dev/null >>"$TEMPORAL_LOG" 2>&1 8>&- 9>&- &
-  local i pid=""
-  # shellcheck disable=SC2034 # i only counts the attempts
-  for i in $(seq 1 50); do
-    pid="$(read_pid "$TEMPORAL_PIDFILE")"
-    [ -n "$pid" ] && break
-    sleep 0.1
-  done
+  local pid
+  pid="$(await_pidfile "$TEMPORAL_PIDFILE")"
   [ -n "$pid" ] || svc_fail temporal "server process did not start" "$TEMPORAL_LOG"
   temporal_wait_ready "$pid"
   log "temporal: ready on $TEMPORAL_GRPC (pid $pid) in $(t_elapsed)" \

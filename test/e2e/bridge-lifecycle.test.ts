@@ -1,9 +1,8 @@
-import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliProcess } from '../helpers/processes';
-import { eventually, TestDeployment } from '../helpers/deployment';
+import { eventually, freePort, TestDeployment } from '../helpers/deployment';
 
 /**
  * One lifecycle for the bridge: dependencies unreachable at start are waited for (not ready, but alive),
@@ -26,14 +25,6 @@ describe('bridge lifecycle', () => {
 
   const readyz = (port: number) => fetch(`http://127.0.0.1:${port}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { dependencies: Record<string, { up: boolean }> } }));
   const livez = (port: number) => fetch(`http://127.0.0.1:${port}/livez`).then((r) => r.status);
-
-  async function freePort(): Promise<number> {
-    const s = net.createServer();
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const { port } = s.address() as net.AddressInfo;
-    await new Promise((resolve) => s.close(resolve));
-    return port;
-  }
 
   it('a running bridge is ready: every dependency up', async () => {
     const answer = await readyz(d.httpPort);
