@@ -1,12 +1,14 @@
-import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AgentControlActivities, AgentSessionInput, ControlActivities } from '../src/temporal/contracts';
 import { agentControlTaskQueue } from '../src/temporal/names';
 import { controlOptions, presenceOptions } from './options';
+import { PATCHES } from './patches';
 
 /**
  * Lives exactly as long as one agent process. The agent heartbeats `holdPresence` on its own control
  * queue; when it stops (shutdown, crash, lost network) the heartbeat times out and the bridge re-syncs
- * the pool's Attune worker row. Heartbeats write no history, so this stays a handful of events.
+ * the pool's Attune worker row. Heartbeats write no history, so this stays a handful of events. An agent
+ * that stops cancels its session, so the session closes at once even if presence never started.
  */
 export async function agentSessionWorkflow(input: AgentSessionInput): Promise<void> {
   const control = proxyActivities<ControlActivities>(controlOptions(workflowInfo().taskQueue));
@@ -17,5 +19,7 @@ export async function agentSessionWorkflow(input: AgentSessionInput): Promise<vo
   } catch (err) {
     log.info('agent presence ended', { agentId: input.agentId, reason: String(err) });
   }
-  await control.syncPools({ v: 1, departed: input.agentId });
+  const departed = () => control.syncPools({ v: 1, departed: input.agentId });
+  if (patched(PATCHES.sessionDepartureSync)) await CancellationScope.nonCancellable(departed);
+  else await departed();
 }

@@ -7,4 +7,6 @@ export const PATCHES = {
   agentSteps: 'agent-steps-v2',
   /** No ensureEnvironment for runtimes without an environment, no version check without a constraint. */
   skipNoopSteps: 'skip-noop-agent-steps-v3',
+  /** Agent session: the departure re-sync runs even when the session was cancelled (an agent stopping closes its own). */
+  sessionDepartureSync: 'session-departure-sync-v1',
 } as const;

@@ -95,6 +95,8 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     await running;
   } finally {
     kills.abortAll();
+    // Close our own session now rather than after the presence timeouts (it may not even have started).
+    await client.workflow.getHandle(workflowIdForAgentSession(agentId)).cancel().catch(() => undefined);
   }
 }
 

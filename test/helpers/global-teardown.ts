@@ -13,10 +13,18 @@ export default async function globalTeardown(): Promise<void> {
   try {
     const client = new Client({ connection, namespace: SERVICES.namespace });
     const left: string[] = [];
-    for await (const wf of client.workflow.list({ query: `ExecutionStatus="Running" AND StartTime >= "${startedAt}"` })) {
-      left.push(`${wf.workflowId} (${wf.type}, task queue ${wf.taskQueue})`);
-      await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('left Running by the test suite').catch(() => undefined);
-    }
+    // The raw visibility API: memos are encrypted with whatever key a test used, and nothing here needs them.
+    const query = `ExecutionStatus="Running" AND StartTime >= "${startedAt}"`;
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await connection.workflowService.listWorkflowExecutions({ namespace: SERVICES.namespace, query, nextPageToken });
+      for (const wf of page.executions ?? []) {
+        const workflowId = wf.execution?.workflowId ?? '?';
+        left.push(`${workflowId} (${wf.type?.name ?? '?'}, task queue ${wf.taskQueue ?? '?'})`);
+        await client.workflow.getHandle(workflowId, wf.execution?.runId ?? undefined).terminate('left Running by the test suite').catch(() => undefined);
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
     if (left.length > 0) throw new Error(`${left.length} workflow(s) started by the tests were still Running (now terminated):\n  ${left.join('\n  ')}`);
   } finally {
     await connection.close();
