@@ -1,4 +1,4 @@
-import { ActivityFailure, TimeoutFailure, condition, log, patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, TimeoutFailure, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { AgentActivities, AgentControlActivities, ClaimResult, PoolActivities, RunOutcome, RunSpec } from '../src/temporal/contracts';
 import { poolTaskQueue } from '../src/temporal/names';
 import { agentStepOptions, claimOptions, environmentOptions, killOptions, runOptions, type ExecutionTimings } from './options';
@@ -13,6 +13,27 @@ export async function claimAgent(pool: string, executionId: number, timings: Exe
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return null;
     throw err;
+  }
+}
+
+/**
+ * The claim, given up as soon as a cancel is requested: the claim activity is cancelled (a claim that had
+ * already reserved a slot on an agent frees it after the reservation window) and `cancelled` is returned.
+ */
+export async function claimAgentUnlessCancelled(pool: string, executionId: number, timings: ExecutionTimings, state: ExecutionState): Promise<ClaimResult | null | 'cancelled'> {
+  const scope = new CancellationScope();
+  let settled = false;
+  const watcher = condition(() => state.cancelRequested || settled).then(() => {
+    if (!settled) scope.cancel();
+  });
+  try {
+    return await scope.run(() => claimAgent(pool, executionId, timings));
+  } catch (err) {
+    if (isCancellation(err) && state.cancelRequested) return 'cancelled';
+    throw err;
+  } finally {
+    settled = true;
+    await watcher;
   }
 }
 

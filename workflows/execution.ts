@@ -1,7 +1,7 @@
 import { CancellationScope, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { CancelSignal, ControlActivities, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
 import { QUERIES, SIGNALS } from '../src/temporal/names';
-import { claimAgent, runOnAgent, runStepsOnAgent } from './agent-steps';
+import { claimAgent, claimAgentUnlessCancelled, runOnAgent, runStepsOnAgent } from './agent-steps';
 import { controlOptions, executionTimings } from './options';
 import { PATCHES } from './patches';
 import { endings } from './report';
@@ -69,7 +69,10 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
       if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
       state.phase = 'claiming';
       state.claims += 1;
-      const claim = await claimAgent(input.pool, input.executionId, timings);
+      const claim = patched(PATCHES.cancellableClaim)
+        ? await claimAgentUnlessCancelled(input.pool, input.executionId, timings, state)
+        : await claimAgent(input.pool, input.executionId, timings);
+      if (claim === 'cancelled') return end.cancelledBeforeStart(outputFormat);
       if (claim === null) return end.failed(`No live agent in pool "${input.pool}" claimed the execution within ${timings.claimWait}`, outputFormat);
       if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
       if (!begun) {

@@ -7,6 +7,8 @@ export const PATCHES = {
   agentSteps: 'agent-steps-v2',
   /** No ensureEnvironment for runtimes without an environment, no version check without a constraint. */
   skipNoopSteps: 'skip-noop-agent-steps-v3',
+  /** A cancel during the claim wait cancels the claim at once (it used to wait for a claim or the 10 min timeout). */
+  cancellableClaim: 'cancellable-claim-v1',
   /** Agent session: the departure re-sync runs even when the session was cancelled (an agent stopping closes its own). */
   sessionDepartureSync: 'session-departure-sync-v1',
 } as const;

@@ -28,16 +28,17 @@ async function replay(target: string): Promise<{ code: number; stdout: string }>
 describe('recorded workflow histories', () => {
   it('cover the main paths and all replay against the current workflow code', async () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-    // v1: before the agent steps were split (patch agent-steps-v2); v2: with them; v3: no-op steps skipped.
+    // v1: before the agent steps were split (patch agent-steps-v2); v2: with them; v3: no-op steps skipped;
+    // v4: the claim wait cancellable (cancellable-claim-v1).
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
-    expect(files).toEqual(expect.arrayContaining(['v1', 'v2', 'v3'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`))));
+    expect(files).toEqual(expect.arrayContaining(['v1', 'v2', 'v3', 'v4'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`))));
     const { code, stdout } = await replay(dir);
     expect(stdout).toContain(`${files.length} passed, 0 failed`);
     expect(code).toBe(0);
   });
 
   it('detects a history the code no longer matches', async () => {
-    const history = readFileSync(path.join(dir, 'v3-completed-json.json'), 'utf8').replace('"name": "prepareExecution"', '"name": "somethingElse"');
+    const history = readFileSync(path.join(dir, 'v4-completed-json.json'), 'utf8').replace('"name": "prepareExecution"', '"name": "somethingElse"');
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
     writeFileSync(path.join(tmp, 'altered.json'), history);
     const { code, stdout } = await replay(path.join(tmp, 'altered.json'));

@@ -1,6 +1,7 @@
 import type { CompleteInput } from '../../src/temporal/contracts';
 import { agentControlTaskQueue } from '../../src/temporal/names';
-import { WorkflowHarness, heartbeatUntil, outcome, runSpec, type Scenario, type StubName } from './harness';
+import { FAST, WorkflowHarness, heartbeatUntil, outcome, runSpec, type Scenario, type StubName } from './harness';
+import { PATCHES } from '../../workflows/patches';
 
 /**
  * A cancel in each phase, as Attune's cancel signal and as a workflow cancellation from the client
@@ -103,4 +104,18 @@ it('a run that ends without a cancel never sends a kill', async () => {
   const { executionId } = await h.start({});
   await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
   expect(h.callsOf(executionId, 'killAction')).toEqual([]);
+});
+
+describe.each(['signal', 'workflow'] as const)('cancel by %s during the claim wait', (by) => {
+  it('with no agent polling the pool: the claim is given up at once, not after the claim wait', async () => {
+    const { executionId } = await h.start({}, { pool: `nobody-${by}-${Date.now()}`, testTimings: { ...FAST, claimWait: '10m' } });
+    await h.until(executionId, (s) => s.phase === 'claiming');
+    const cancelledAt = Date.now();
+    await h.cancel(executionId, by);
+    await expect(h.result(executionId)).resolves.toEqual({ v: 1, status: 'cancelled', applied: true });
+    expect(Date.now() - cancelledAt).toBeLessThan(30_000); // far below the 10 min claim wait
+    expect(h.steps(executionId)).toEqual(['prepareExecution', 'completeExecution']);
+    expect(h.completeInput(executionId)).toEqual(cancelledBeforeStart(executionId, 'json'));
+    expect(await h.patchMarkers(executionId)).toContain(PATCHES.cancellableClaim);
+  });
 });
