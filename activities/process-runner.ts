@@ -23,8 +23,9 @@ export interface ProcessResult {
   kind: Exclude<RunOutcomeKind, 'agent_shutdown'>;
   exitCode: number;
   durationMs: number;
-  stdout: LogSummary;
-  stderr: LogSummary;
+  /** Null only when the log files could not be created (and the action was not started). */
+  stdout: LogSummary | null;
+  stderr: LogSummary | null;
   error: string | null;
   logsIncomplete: boolean;
 }
@@ -41,13 +42,22 @@ export interface RunningProcess {
  * Runs one action process in its own process group with bounded output capture. Cancellation and the
  * deadline both stop the whole group: SIGTERM, up to `killGraceMs`, then SIGKILL (like Attune, the
  * SIGKILL is always sent so descendants that ignored SIGTERM die too).
+ *
+ * Output that cannot be stored (artifacts volume full, quota, EIO…) stops the group the same way and the
+ * run ends `exited` with the write error as its error, which Attune's result reports as a failure; the
+ * returned promise never rejects for it, so one full volume never takes the agent down.
  */
 export function startProcess(req: ProcessRequest): RunningProcess {
   const stdoutLog = new BoundedLogFile(req.stdoutPath, 'stdout');
   const stderrLog = new BoundedLogFile(req.stderrPath, 'stderr');
   let pid: number | null = null;
   const result = (async (): Promise<ProcessResult> => {
-    await Promise.all([stdoutLog.open(), stderrLog.open()]);
+    const opened = await Promise.allSettled([stdoutLog.open(), stderrLog.open()]);
+    const openFailure = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (openFailure) {
+      await Promise.all([stdoutLog.close(), stderrLog.close()]);
+      return { kind: 'spawn_failed', exitCode: -1, durationMs: 0, stdout: null, stderr: null, error: (openFailure.reason as Error).message, logsIncomplete: false };
+    }
     const started = Date.now();
     const spawned = await spawnWithRetry(req);
     if ('error' in spawned) {
@@ -61,9 +71,9 @@ export function startProcess(req: ProcessRequest): RunningProcess {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
 
-    let stopReason = null as 'cancelled' | 'timed_out' | null;
+    let stopReason = null as 'cancelled' | 'timed_out' | 'output_failed' | null;
     let killing = null as Promise<void> | null;
-    const stop = (reason: 'cancelled' | 'timed_out') => {
+    const stop = (reason: 'cancelled' | 'timed_out' | 'output_failed') => {
       if (stopReason !== null) return;
       stopReason = reason;
       killing = stopGroup(pid!, exited, req.killGraceMs);
@@ -74,14 +84,15 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     const deadline = setTimeout(() => stop('timed_out'), req.timeoutMs);
 
     const stdinError = writeStdin(child.stdin, req.stdin);
-    const drained = Promise.all([drain(child.stdout, stdoutLog), drain(child.stderr, stderrLog)]);
+    const onWriteError = () => stop('output_failed');
+    const drained = Promise.all([drain(child.stdout, stdoutLog, onWriteError), drain(child.stderr, stderrLog, onWriteError)]);
     const status = await exited;
     // A descendant may keep the pipes open after the action exits: wait a bounded time for the rest of the
     // output (Attune's log finalization bound), then stop reading and say the logs are incomplete.
     let logsIncomplete = false;
     let finalizeTimer: NodeJS.Timeout | undefined;
     const bounded = await Promise.race([
-      drained.then(() => true),
+      drained.then((complete) => complete.every(Boolean)),
       new Promise<false>((resolve) => (finalizeTimer = setTimeout(() => resolve(false), LOG_FINALIZATION_MS))),
     ]);
     clearTimeout(finalizeTimer);
@@ -89,7 +100,7 @@ export function startProcess(req: ProcessRequest): RunningProcess {
       logsIncomplete = true;
       child.stdout.destroy();
       child.stderr.destroy();
-      await drained.catch(() => undefined);
+      await drained;
     }
     clearTimeout(deadline);
     req.signal.removeEventListener('abort', onAbort);
@@ -98,6 +109,11 @@ export function startProcess(req: ProcessRequest): RunningProcess {
     const [stdout, stderr] = await Promise.all([stdoutLog.close(), stderrLog.close()]);
 
     const exitCode = typeof status.code === 'number' ? status.code : -1;
+    // Also set when the close (or a write after the action exited) failed.
+    const outputError = stdoutLog.writeError ?? stderrLog.writeError;
+    if (stopReason === 'output_failed' || (outputError !== null && stopReason === null)) {
+      return { kind: 'exited', exitCode, durationMs, stdout, stderr, error: outputError, logsIncomplete };
+    }
     if (stopReason !== null) return { kind: stopReason, exitCode: stopReason === 'timed_out' ? -1 : exitCode, durationMs, stdout, stderr, error: null, logsIncomplete };
     const writeError = await stdinError;
     // A child that needs no input may exit before reading it; Attune ignores that broken pipe.
@@ -115,13 +131,25 @@ export function startProcess(req: ProcessRequest): RunningProcess {
   };
 }
 
-async function drain(stream: Readable | null, log: BoundedLogFile): Promise<void> {
-  if (!stream) return;
+/**
+ * Copies one pipe into its log; never rejects. A write error is signalled once (the caller stops the
+ * action) and reading goes on, counting only, so the action never blocks on a full pipe meanwhile.
+ * Resolves false when reading ended on an error (the log is then incomplete).
+ */
+async function drain(stream: Readable, log: BoundedLogFile, onWriteError: () => void): Promise<boolean> {
+  let signalled = false;
   try {
-    for await (const chunk of stream) await log.write(chunk as Buffer);
+    for await (const chunk of stream) {
+      await log.write(chunk as Buffer);
+      if (!signalled && log.writeError !== null) {
+        signalled = true;
+        onWriteError();
+      }
+    }
+    return true;
   } catch (err) {
     // destroyed after the finalization bound: what was read is kept
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    return (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
   }
 }
 
@@ -158,6 +186,9 @@ const SPAWN_ATTEMPTS = 5;
 async function spawnWithRetry(req: ProcessRequest): Promise<{ child: ChildProcessWithoutNullStreams } | { error: Error }> {
   for (let attempt = 1; ; attempt++) {
     const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: 'pipe', windowsHide: true });
+    // Every stream has a listener from the start: an 'error' event without one would crash the agent.
+    // (The runner's own handlers decide what an error means: writeStdin for stdin, drain for the outputs.)
+    for (const stream of [child.stdin, child.stdout, child.stderr]) stream.on('error', () => undefined);
     const error = await new Promise<Error | null>((resolve) => {
       child.once('spawn', () => resolve(null));
       child.once('error', resolve);

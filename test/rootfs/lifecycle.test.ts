@@ -91,6 +91,31 @@ describe('the launcher when it is not PID 1 (no pid namespace: e.g. Compose init
   }, 120_000);
 });
 
+describe('the launcher SIGKILLed (no pid namespace, so nothing else takes the agent down)', () => {
+  let r: RootfsDeployment;
+  beforeEach(async () => {
+    r = await new RootfsDeployment().setup();
+  }, 60_000);
+  afterEach(() => r.teardown(), 60_000);
+
+  const uidOf = (pid: number) => /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+
+  for (const user of [null, '65534:65534']) {
+    it(`takes the agent with it (parent-death signal)${user ? ` after --user=${user}` : ''}`, async () => {
+      const agent = await r.startAgent(ensureRootfs('busybox'), { pidNamespace: false, args: user ? [`--user=${user}`] : [] });
+      const launcher = agent.launcherPid()!;
+      const node = agent.agentPid()!;
+      expect(uidOf(node)).toBe(user ? '65534' : '0');
+      try {
+        process.kill(launcher, 'SIGKILL');
+        await eventually(async () => (isAlive(node) ? undefined : true), 5_000, 'the agent to die with its launcher');
+      } finally {
+        if (isAlive(node)) process.kill(node, 'SIGKILL');
+      }
+    }, 120_000);
+  }
+});
+
 describe('cluster constraints', () => {
   let r: RootfsDeployment;
   beforeAll(async () => {

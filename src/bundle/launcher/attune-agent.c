@@ -8,7 +8,8 @@
  *    NODE_OPTIONS=--require=... kills it, LD_LIBRARY_PATH would load the image's libc). They are
  *    removed for node and handed over in ATTUNE_AGENT_ORIGINAL_ENV_JSON ({"NAME": "value" | null});
  *    the agent restores them for the actions it spawns.
- *  - optional privilege drop: --user=UID:GID, only honoured when started as root.
+ *  - optional privilege drop: --user=UID:GID, only honoured when started as root. The agent's
+ *    PR_SET_PDEATHSIG is set after the drop (a credential change clears it).
  *
  * Built with musl-gcc -static by `attune-temporal bundle`; the bundle lives at AGENT_DIR.
  */
@@ -186,8 +187,13 @@ int main(int argc, char **argv) {
   if (agent < 0) { perror("attune-agent: fork"); return 127; }
   if (agent == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* the launcher gone (SIGKILL): the agent goes too */
     if (user) drop_privileges(user);
+    /* The launcher gone (SIGKILL): the agent goes too. Set after the drop: a change of uid/gid clears
+       the parent-death signal (prctl(2)), so set before it, it would be lost with --user. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL)) { perror("attune-agent: PR_SET_PDEATHSIG"); _exit(127); }
+    /* The launcher may have died before that took effect (the signal is then never sent): we were
+       reparented, so give up rather than run unsupervised. */
+    if (getppid() != self) _exit(127);
     execve(args[0], args, env);
     fprintf(stderr, "attune-agent: cannot start %s: %s\n", args[0], strerror(errno));
     _exit(127);
