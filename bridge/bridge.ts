@@ -6,7 +6,7 @@ import type { Logger } from '../src/log';
 import { openWithBackoff, StartupError, type Lifecycle } from '../src/lifecycle';
 import { createDbPool } from '../src/attune/db/pool';
 import { listOwnWorkers } from '../src/attune/db/workers';
-import { declareCommonInfrastructure, declareParkingQueue, workerQueues } from '../src/attune/topology';
+import { declareCommonInfrastructure, declareParkingQueues, workerQueues } from '../src/attune/topology';
 import { connectNative, createClient } from '../src/temporal/connection';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../src/temporal/payload-codec';
@@ -14,6 +14,8 @@ import { createHttpServer } from './http-server';
 import { Health } from './health';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue } from './consumer';
+import { consumeDeadLetters } from './dead-letters';
+import { Reconciler } from './reconciler';
 import { createControlActivities } from './control-activities';
 import { poolRoutes, queueHandler, type PoolQueue } from './routes';
 import { Parking } from './parking';
@@ -55,9 +57,10 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   });
   const setup = await amqp.channel();
   await declareCommonInfrastructure(setup);
-  await declareParkingQueue(setup, config.parkingQueue, []);
+  await declareParkingQueues(setup, config.parkingQueue, []);
   const parking = new Parking(amqp, config.parkingQueue);
-  const publisher = new AttunePublisher(() => amqp.confirmChannel());
+  await consumeDeadLetters(await amqp.channel(), amqp, parking, log);
+  const publisher = new AttunePublisher(() => amqp.confirmChannel(), { log });
 
   const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal), retrying), (c) => c.close());
   health.setProbe('temporal', () => connection.healthService.check({}));
@@ -75,7 +78,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   };
   const attachPool = async (workerId: number, pool: string): Promise<void> => {
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
-    await declareParkingQueue(setup, config.parkingQueue, [workerId]);
+    await declareParkingQueues(setup, config.parkingQueue, [workerId]);
     const deps = { client, db, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
     // Each queue on its own channel: prefetch is per channel, and an error closes only that one.
     for (const [queue, routes] of Object.entries(poolRoutes(deps)) as [PoolQueue, Parameters<typeof queueHandler>[1]][]) {
@@ -85,6 +88,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   };
 
   const registry = new PoolRegistry({ client, db, log, attach, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
+  const controlActivities = createControlActivities({ db, publisher, registry, log, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -92,7 +96,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     taskQueue: config.temporal.bridgeTaskQueue,
     // A prebuilt bundle (docker/bridge.Dockerfile) skips webpack at start; otherwise bundle now.
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createControlActivities({ db, publisher, registry, log, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret }),
+    activities: controlActivities,
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 
@@ -106,6 +110,17 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await syncOnce();
   const timer = setInterval(() => void syncOnce(), config.poolSyncSeconds * 1000);
   lifecycle.add('pool sync', timer, clearInterval);
+  const reconciler = new Reconciler({ db, client, log, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
+  let reconciling = false; // one pass at a time: a slow pass is not overlapped by the next tick
+  const reconcileTimer = setInterval(() => {
+    if (reconciling) return;
+    reconciling = true;
+    void reconciler
+      .pass()
+      .catch((err: unknown) => log.warn({ err }, 'reconciler pass failed'))
+      .finally(() => (reconciling = false));
+  }, config.reconcileSeconds * 1000);
+  lifecycle.add('reconciler', reconcileTimer, clearInterval);
   health.setProbe('started', async () => undefined);
   log.info({ taskQueue: config.temporal.bridgeTaskQueue }, 'bridge ready');
 
@@ -113,6 +128,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await Promise.race([lifecycle.stopRequested, running]);
   log.info({ reason: lifecycle.stopping ? String(lifecycle.signal.reason) : 'worker ended' }, 'bridge shutting down');
   clearInterval(timer);
+  clearInterval(reconcileTimer);
   worker.shutdown();
   await running;
 }

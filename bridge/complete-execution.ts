@@ -8,22 +8,39 @@ import { findOutSchema, storeResultSecrets } from '../src/attune/db/secrets';
 import { redactAt, secretOutputPaths } from '../src/attune/result-redaction';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
+import { classifyFault } from '../src/attune/fault';
+import { storableJson } from '../src/attune/storable-json';
 
 /**
  * Final report: write status and result (never over a row already terminal), then publish
  * ExecutionStatusChanged and ExecutionCompleted with accurate lower-case statuses. A retry after a lost
  * reply re-applies the same write and publishes again: at least once, which consumers tolerate since
  * they reload the row.
+ *
+ * The result is made storable by rule first (storableJson: NUL and lone surrogates become U+FFFD). A
+ * write that still fails for good (classifyFault: a data, integrity, syntax or limit error, a result too
+ * deep to serialize) is not retried for ever: a minimal `failed` row saying why is written and published
+ * instead. Transient and unknown faults are rethrown, for Temporal to retry as before.
  */
 export async function completeExecution(
   deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined; artifactsDir: string },
   input: CompleteInput,
 ): Promise<CompleteResult> {
-  const report: FinalReport = input.outcome
+  let report: FinalReport = input.outcome
     ? await reportFromLogs(input.outcome, input.outputFormat, { artifactsDir: deps.artifactsDir, executionId: input.executionId }, deps.log)
     : { status: input.failure?.status ?? 'failed', result: failureResult(input.failure) };
-  if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
-  const written = await markFinished(deps.db, input.executionId, report.status, report.result);
+  let written: Awaited<ReturnType<typeof markFinished>>;
+  try {
+    if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
+    report.result = storableJson(report.result);
+    written = await markFinished(deps.db, input.executionId, report.status, report.result);
+  } catch (err) {
+    const fault = classifyFault(err);
+    if (fault.kind !== 'permanent') throw err;
+    deps.log.error({ err, executionId: input.executionId, status: report.status, reason: fault.reason }, 'result cannot be stored: writing a minimal failed row instead');
+    report = { status: 'failed', result: unstorableResult(fault.reason, input.outcome) };
+    written = await markFinished(deps.db, input.executionId, report.status, report.result);
+  }
   if ('currentStatus' in written) {
     return { v: 1, applied: false, status: written.currentStatus ?? 'missing', previousStatus: written.currentStatus };
   }
@@ -84,6 +101,13 @@ async function reportFromLogs(
     log.error({ err, executionId: logs.executionId }, 'execution logs unreadable; reporting with the tails only');
     return buildReport(outcome, outputFormat, { ...logs, tailOnly: true });
   }
+}
+
+/** What is stored when the result itself cannot be: why, plus the exit code and duration when known. */
+function unstorableResult(reason: string, outcome: CompleteInput['outcome']): Record<string, unknown> {
+  const result: Record<string, unknown> = { succeeded: false, error: `Result could not be stored: ${reason}` };
+  if (outcome) Object.assign(result, { exit_code: outcome.exitCode, duration_ms: outcome.durationMs });
+  return storableJson(result);
 }
 
 function failureResult(failure: CompleteInput['failure']): Record<string, unknown> {

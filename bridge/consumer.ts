@@ -3,19 +3,30 @@ import { decodeEnvelope, type IncomingEnvelope } from '../src/attune/envelope';
 import { declareQueue, type QueueSpec } from '../src/attune/topology';
 import type { Logger } from '../src/log';
 import type { Parking } from './parking';
+import { classifyHandlingFailure } from './handling-failure';
 
 /** What a handler decided: done (ack), or park the message with a reason (ack after parking). */
 export type Verdict = { kind: 'ack' } | { kind: 'park'; reason: string };
 export type Handler = (envelope: IncomingEnvelope) => Promise<Verdict>;
 
 const RETRY_DELAY_MS = 1000;
+/** In-process retries of a delivered message: backoff from 0.5 s doubling to 30 s. */
+const HOLD_INITIAL_MS = 500;
+const HOLD_MAX_MS = 30_000;
+/** A failure that is not known to be transient is retried this often (about 5 min), then parked with its reason. */
+const UNKNOWN_FAILURE_ATTEMPTS = 14;
 
 /**
  * Consumes one of Attune's per-worker queues with manual acks. A message is acked only after its
  * handler has finished durably; one that cannot be understood is parked with the reason and the
- * consumer keeps going; a transient failure (Temporal or database unreachable) is requeued after a pause.
+ * consumer keeps going. A transient failure (Temporal or the database unreachable) keeps the delivered
+ * message unacked while the handler is retried in process for as long as it takes: a requeued message
+ * would keep its queue TTL and expire during a long outage, a delivered one does not (prefetch bounds
+ * how many are held). A failure not known to be transient is retried for about 5 minutes, then parked.
  */
 export async function consumeQueue(channel: Channel, spec: QueueSpec, handler: Handler, parking: Parking, log: Logger): Promise<void> {
+  let closed = false;
+  channel.once('close', () => (closed = true));
   await declareQueue(channel, spec);
   await channel.prefetch(spec.prefetch);
   await channel.consume(
@@ -37,13 +48,24 @@ export async function consumeQueue(channel: Channel, spec: QueueSpec, handler: H
     } catch (err) {
       return park(msg, (err as Error).message);
     }
-    try {
-      const verdict = await handler(envelope);
+    let delay = HOLD_INITIAL_MS;
+    for (let attempt = 1; ; attempt += 1) {
+      if (closed) return; // the broker redelivers what was unacked on a closed channel
+      let verdict: Verdict;
+      try {
+        verdict = await handler(envelope);
+      } catch (err) {
+        const fault = classifyHandlingFailure(err);
+        if (fault.kind !== 'transient' && attempt >= UNKNOWN_FAILURE_ATTEMPTS) {
+          return park(msg, `handling failed ${attempt} times: ${fault.reason}`);
+        }
+        log.warn({ err: fault.reason, queue: spec.name, messageId: envelope.message_id, attempt, retryInMs: delay }, 'handling failed; holding the message and retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(HOLD_MAX_MS, delay * 2);
+        continue;
+      }
       if (verdict.kind === 'park') return park(msg, verdict.reason);
-      channel.ack(msg);
-    } catch (err) {
-      log.warn({ err, queue: spec.name, messageId: envelope.message_id }, 'handling failed; requeueing');
-      setTimeout(() => safely(() => channel.nack(msg, false, true)), RETRY_DELAY_MS);
+      return safely(() => channel.ack(msg));
     }
   }
 

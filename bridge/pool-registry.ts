@@ -23,16 +23,24 @@ export interface PoolRegistryDeps {
  * and labels, so Attune's scheduler does the matching; a pool with no live agent is marked inactive.
  */
 export class PoolRegistry {
+  /** Sessions whose memo we cannot decode, warned about once each (kept while they stay listed). */
+  private undecodable = new Set<string>();
+
   constructor(private readonly deps: PoolRegistryDeps) {}
 
   async sync(opts: { announce?: AgentSessionInput; departed?: string } = {}): Promise<void> {
     const sessions = new Map<string, AgentSessionInput>();
-    for await (const wf of this.deps.client.workflow.list({
-      query: `WorkflowType = '${WORKFLOW_TYPES.agentSession}' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.deps.bridgeTaskQueue}'`,
+    const undecodable = new Set<string>();
+    const query = `WorkflowType = '${WORKFLOW_TYPES.agentSession}' AND ExecutionStatus = 'Running' AND TaskQueue = '${this.deps.bridgeTaskQueue}'`;
+    for (const session of await listAgentSessions(this.deps.client, query, (workflowId, err) => {
+      undecodable.add(workflowId);
+      if (!this.undecodable.has(workflowId)) {
+        this.deps.log.warn({ workflowId, err }, 'agent session skipped: its memo cannot be decoded (another deployment\'s codec key?)');
+      }
     })) {
-      const session = wf.memo?.session as AgentSessionInput | undefined;
-      if (session?.v === 1) sessions.set(session.agentId, session);
+      sessions.set(session.agentId, session);
     }
+    this.undecodable = undecodable;
     // Visibility may lag by a moment: trust the session that is announcing or leaving right now.
     if (opts.announce) sessions.set(opts.announce.agentId, opts.announce);
     if (opts.departed) sessions.delete(opts.departed);
@@ -55,6 +63,39 @@ export class PoolRegistry {
         await this.deps.attach(own.id, own.name); // keep draining its queues (cancels, late dispatches)
       }
     }
+  }
+}
+
+/**
+ * The running agent sessions the query finds, from each one's `session` memo. Each memo is decoded on its
+ * own with the client's data converter: `client.workflow.list` decodes inside its iterator, so one memo it
+ * cannot decode (encrypted with a codec key we do not hold, say) throws there and ends the whole listing.
+ * Such a session is handed to `onUndecodable` and skipped; a failing list RPC still throws (sync retries).
+ * The client's external storage (unused here: memos are small) is not consulted.
+ */
+export async function listAgentSessions(client: Client, query: string, onUndecodable: (workflowId: string, err: unknown) => void): Promise<AgentSessionInput[]> {
+  const { namespace, loadedDataConverter } = client.options;
+  const sessions: AgentSessionInput[] = [];
+  let nextPageToken: Uint8Array = Buffer.alloc(0);
+  for (;;) {
+    const response = await client.workflowService.listWorkflowExecutions({ namespace, query, nextPageToken });
+    for (const raw of response.executions ?? []) {
+      const field = raw.memo?.fields?.session;
+      if (!field) continue;
+      const workflowId = raw.execution?.workflowId ?? '(unknown workflow id)';
+      let session: AgentSessionInput | undefined;
+      try {
+        let payloads = [field];
+        for (const codec of [...loadedDataConverter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+        session = loadedDataConverter.payloadConverter.fromPayload<AgentSessionInput>(payloads[0]!);
+      } catch (err) {
+        onUndecodable(workflowId, err);
+        continue;
+      }
+      if (session?.v === 1) sessions.push(session);
+    }
+    nextPageToken = response.nextPageToken ?? Buffer.alloc(0);
+    if (nextPageToken.length === 0) return sessions;
   }
 }
 

@@ -85,18 +85,27 @@ export async function declareQueue(channel: Channel, spec: QueueSpec): Promise<v
   for (const b of spec.bindings) await channel.bindQueue(spec.name, b.exchange, b.routingKey);
 }
 
+/** The queue that receives everything dead-lettered through attune.dlx for our pools; named after the parking queue. */
+export const deadLetterQueueName = (parkingQueue: string) => `${parkingQueue}.dead-letters`;
+
+/** The routing keys under which a pool's messages can be dead-lettered (its queues' own keys, and pack events). */
+function deadLetterKeys(workerIds: number[]): string[] {
+  return [...workerIds.flatMap((id) => [ROUTING.dispatch(id), ROUTING.cancel(id), ROUTING.packTestDispatch(id)]), ROUTING.packRegistered, ROUTING.packDeleted];
+}
+
 /**
- * Our parking queue. Attune's dead-letter binding never matches (a direct exchange bound with "#"), so
- * we bind our own durable queue to attune.dlx with each worker's real routing keys: expired dispatches
- * (5-minute TTL) land here too. Malformed or unknown messages are published here with the reason.
+ * Our parking queue (where messages we will not process rest, with the reason in `x-parked-reason`) and our
+ * dead-letter queue. Attune's dead-letter binding never matches (a direct exchange bound with "#"), so the
+ * dead-letter queue is bound to attune.dlx with each worker's real routing keys: a dispatch that expired
+ * (5-minute TTL) arrives there and is replayed; anything else dead-lettered moves on to the parking queue.
+ * The parking queue itself is no longer bound to attune.dlx (bindings of older versions are removed).
  */
-export async function declareParkingQueue(channel: Channel, name: string, workerIds: number[]): Promise<void> {
-  await channel.assertQueue(name, { durable: true, exclusive: false, autoDelete: false });
-  for (const workerId of workerIds) {
-    for (const key of [ROUTING.dispatch(workerId), ROUTING.cancel(workerId), ROUTING.packTestDispatch(workerId)]) {
-      await channel.bindQueue(name, EXCHANGES.dlx, key);
-    }
+export async function declareParkingQueues(channel: Channel, parkingQueue: string, workerIds: number[]): Promise<void> {
+  const deadLetters = deadLetterQueueName(parkingQueue);
+  await channel.assertQueue(parkingQueue, { durable: true, exclusive: false, autoDelete: false });
+  await channel.assertQueue(deadLetters, { durable: true, exclusive: false, autoDelete: false });
+  for (const key of deadLetterKeys(workerIds)) {
+    await channel.bindQueue(deadLetters, EXCHANGES.dlx, key);
+    await channel.unbindQueue(parkingQueue, EXCHANGES.dlx, key);
   }
-  await channel.bindQueue(name, EXCHANGES.dlx, ROUTING.packRegistered);
-  await channel.bindQueue(name, EXCHANGES.dlx, ROUTING.packDeleted);
 }

@@ -41,6 +41,9 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.node_echo', entrypoint: 'echo.js', runtime: 'node', outputFormat: 'json' },
   { ref: 'pydeps.uses_six', entrypoint: 'uses_six.py', runtime: 'python', outputFormat: 'json' },
   { ref: 'pydeps.where', entrypoint: 'where.py', runtime: 'python', outputFormat: 'json' },
+  { ref: 'tests.nul_stdout', entrypoint: 'nul_stdout.sh', runtime: 'shell' },
+  { ref: 'tests.poison_json', entrypoint: 'poison_json.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.deep_json', entrypoint: 'deep_json.sh', runtime: 'shell', outputFormat: 'json' },
 ];
 
 export interface ExecutionRowView {
@@ -210,9 +213,9 @@ export class TestDeployment {
     );
   }
 
-  async publish(routingKey: string, body: Buffer | object): Promise<void> {
+  async publish(routingKey: string, body: Buffer | object, options: { expiration?: string } = {}): Promise<void> {
     const content = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-    this.channel.publish(EXCHANGES.executions, routingKey, content, { persistent: true, contentType: 'application/json' });
+    this.channel.publish(EXCHANGES.executions, routingKey, content, { persistent: true, contentType: 'application/json', ...options });
     await this.channel.waitForConfirms();
   }
 
@@ -295,7 +298,7 @@ export class TestDeployment {
       await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 30_000, 'agent sessions to close').catch(() => undefined);
     }
     await this.bridge?.stop();
-    for (const q of [`attune-temporal.parked.${this.id}`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {
+    for (const q of [`attune-temporal.parked.${this.id}`, `attune-temporal.parked.${this.id}.dead-letters`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {
       await this.channel?.deleteQueue(q).catch(() => undefined);
     }
     await this.mq?.close().catch(() => undefined);
