@@ -13,7 +13,7 @@ import { EncryptionCodec, loadCodecKeys } from '../src/temporal/payload-codec';
 import { createHttpServer } from './http-server';
 import { Health } from './health';
 import { AmqpConnection } from './amqp-connection';
-import { consumeQueue } from './consumer';
+import { consumeQueue, type Consumer } from './consumer';
 import { consumeDeadLetters } from './dead-letters';
 import { Reconciler } from './reconciler';
 import { createControlActivities } from './control-activities';
@@ -44,28 +44,27 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await openWithBackoff(lifecycle, 'PostgreSQL', () => db.query('SELECT 1'), retrying);
   health.setProbe('postgres', () => db.query('SELECT 1'));
 
-  const amqp = lifecycle.add('amqp', await openWithBackoff(lifecycle, 'RabbitMQ', () => AmqpConnection.open(config.messageQueueUrl, log), retrying), (c) => c.close());
+  const amqp = lifecycle.add('amqp', await openWithBackoff(lifecycle, 'RabbitMQ', () => AmqpConnection.open(config.messageQueueUrl, log, lifecycle), retrying), (c) => c.close());
   health.setProbe('amqp', async () => {
-    if (!amqp.isOpen) throw new Error('connection closed');
+    if (!amqp.isOpen) throw new Error('connection lost; reconnecting');
   });
-  amqp.model.on('close', () => {
-    if (lifecycle.stopping) return;
-    // Nothing is lost by stopping: unacked messages are redelivered, workflows continue in Temporal.
-    log.error('AMQP connection closed unexpectedly; stopping so a supervisor restarts the bridge');
-    process.exitCode = 1;
-    lifecycle.requestStop('amqp-closed');
-  });
-  const setup = await amqp.channel();
-  await declareCommonInfrastructure(setup);
-  await declareParkingQueues(setup, config.parkingQueue, []);
   const parking = new Parking(amqp, config.parkingQueue);
-  await consumeDeadLetters(await amqp.channel(), amqp, parking, log);
+  /** Exchanges, our parking and dead-letter queues, and the dead-letter consumer: at start and after each reconnect. */
+  const declareTopology = async () => {
+    const channel = await amqp.channel();
+    await declareCommonInfrastructure(channel);
+    await declareParkingQueues(channel, config.parkingQueue, []);
+    await consumeDeadLetters(await amqp.channel(), amqp, parking, log);
+    await channel.close();
+  };
+  await declareTopology();
   const publisher = new AttunePublisher(() => amqp.confirmChannel(), { log });
 
   const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal), retrying), (c) => c.close());
   health.setProbe('temporal', () => connection.healthService.check({}));
   const client = await createClient(config.temporal, dataConverter, connection);
 
+  // Pools whose queues this bridge consumes on the current connection (cleared by a reconnect).
   const attached = new Map<number, Promise<void>>();
   const attach = (workerId: number, pool: string): Promise<void> => {
     let pending = attached.get(workerId);
@@ -78,15 +77,29 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   };
   const attachPool = async (workerId: number, pool: string): Promise<void> => {
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
-    await declareParkingQueues(setup, config.parkingQueue, [workerId]);
+    const declaring = await amqp.channel();
+    await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
+    await declaring.close();
     const deps = { client, db, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
-    // Each queue on its own channel: prefetch is per channel, and an error closes only that one.
-    for (const [queue, routes] of Object.entries(poolRoutes(deps)) as [PoolQueue, Parameters<typeof queueHandler>[1]][]) {
-      await consumeQueue(await amqp.channel(), queues[queue], queueHandler(queue, routes), parking, deps.log);
+    // Each queue on its own channel: prefetch is per channel, and an error closes only that one. A partial
+    // attach is undone, so the next attempt does not leave a second consumer on the queues that did attach.
+    const consumers: Consumer[] = [];
+    try {
+      for (const [queue, routes] of Object.entries(poolRoutes(deps)) as [PoolQueue, Parameters<typeof queueHandler>[1]][]) {
+        consumers.push(await consumeQueue(amqp, queues[queue], queueHandler(queue, routes), parking, deps.log));
+      }
+    } catch (err) {
+      await Promise.all(consumers.map((c) => c.detach()));
+      throw err;
     }
     log.info({ pool, workerId }, 'consuming pool queues');
   };
 
+  amqp.onReconnected(async () => {
+    attached.clear(); // the old connection's consumers died with it
+    await declareTopology();
+    for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
+  });
   const registry = new PoolRegistry({ client, db, log, attach, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
   const controlActivities = createControlActivities({ db, publisher, registry, log, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
   const worker = await Worker.create({

@@ -2,8 +2,14 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { decodeEnvelope, type IncomingEnvelope } from '../src/attune/envelope';
 import { declareQueue, type QueueSpec } from '../src/attune/topology';
 import type { Logger } from '../src/log';
+import type { ChannelSource } from './amqp-connection';
 import type { Parking } from './parking';
 import { classifyHandlingFailure } from './handling-failure';
+
+/** A running consumer; `detach` stops it for good (its unacked messages go back to the queue). */
+export interface Consumer {
+  detach(): Promise<void>;
+}
 
 /** What a handler decided: done (ack), or park the message with a reason (ack after parking). */
 export type Verdict = { kind: 'ack' } | { kind: 'park'; reason: string };
@@ -24,7 +30,51 @@ const UNKNOWN_FAILURE_ATTEMPTS = 14;
  * would keep its queue TTL and expire during a long outage, a delivered one does not (prefetch bounds
  * how many are held). A failure not known to be transient is retried for about 5 minutes, then parked.
  */
-export async function consumeQueue(channel: Channel, spec: QueueSpec, handler: Handler, parking: Parking, log: Logger): Promise<void> {
+export async function consumeQueue(source: ChannelSource, spec: QueueSpec, handler: Handler, parking: Parking, log: Logger): Promise<Consumer> {
+  const generation = source.generation;
+  let detached = false;
+  let channel: Channel | null = null;
+  // Still the connection this consumer was made on? After a reconnect, the reconnect re-attaches every consumer.
+  const current = () => !detached && source.isOpen && source.generation === generation;
+  const attach = async (): Promise<void> => {
+    const ch = await source.channel();
+    channel = ch;
+    let retired = false;
+    // A consumer the broker cancelled (queue deleted, failover, consumer timeout) or whose channel closed is
+    // re-attached on a fresh channel, with backoff, for as long as its connection stands.
+    const reattach = (why: string) => {
+      if (retired) return;
+      retired = true;
+      if (!current()) return;
+      log.warn({ queue: spec.name, why }, 're-attaching the consumer');
+      void ch.close().catch(() => undefined);
+      void (async () => {
+        for (let delay = HOLD_INITIAL_MS; ; delay = Math.min(HOLD_MAX_MS, delay * 2)) {
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          if (!current()) return;
+          try {
+            await attach();
+            log.info({ queue: spec.name }, 'consumer re-attached');
+            return;
+          } catch (err) {
+            log.warn({ err, queue: spec.name, retryInMs: delay }, 'consumer re-attach failed; retrying');
+          }
+        }
+      })();
+    };
+    ch.once('close', () => reattach('channel closed'));
+    await consumeOn(ch, spec, handler, parking, log, () => reattach('consumer cancelled by the broker'));
+  };
+  await attach();
+  return {
+    detach: async () => {
+      detached = true;
+      await channel?.close().catch(() => undefined);
+    },
+  };
+}
+
+async function consumeOn(channel: Channel, spec: QueueSpec, handler: Handler, parking: Parking, log: Logger, cancelled: () => void): Promise<void> {
   let closed = false;
   channel.once('close', () => (closed = true));
   await declareQueue(channel, spec);
@@ -32,10 +82,7 @@ export async function consumeQueue(channel: Channel, spec: QueueSpec, handler: H
   await channel.consume(
     spec.name,
     (msg) => {
-      if (msg === null) {
-        log.warn({ queue: spec.name }, 'consumer cancelled by the broker');
-        return;
-      }
+      if (msg === null) return cancelled();
       void handle(msg);
     },
     { noAck: false, consumerTag: `${spec.consumerTag}-${process.pid}` },

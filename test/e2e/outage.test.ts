@@ -1,42 +1,15 @@
-import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROUTING } from '../../src/attune/topology';
 import { eventually, freePort, TestDeployment } from '../helpers/deployment';
 import { SERVICES } from '../helpers/services';
+import { CuttableProxy } from '../helpers/cuttable-proxy';
 
 /**
  * No outage length loses a dispatch: a delivered dispatch is held unacked while the start is retried in
  * process (a requeued one would keep its TTL and expire), and one that expired in its queue anyway is
  * replayed from our dead-letter queue.
  */
-
-/** A TCP proxy to the Temporal dev server that a test can cut (connections dropped, port refusing) and restore. */
-class CuttableProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  constructor(readonly port: number) {}
-
-  async up(): Promise<void> {
-    const [host, port] = SERVICES.temporalAddress.split(':');
-    this.server = net.createServer((client) => {
-      const upstream = net.connect(Number(port), host);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s)).on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async cut(): Promise<void> {
-    const closed = new Promise((resolve) => this.server?.close(resolve));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-    this.server = null;
-  }
-}
 
 describe('outages', () => {
   let d: TestDeployment;
@@ -62,7 +35,7 @@ describe('outages', () => {
   });
 
   it('Temporal unreachable: the delivered dispatch is held unacked (its TTL cannot run out) and runs once Temporal is back', async () => {
-    const proxy = new CuttableProxy(await freePort());
+    const proxy = new CuttableProxy(await freePort(), SERVICES.temporalAddress);
     await proxy.up();
     await d.bridge!.stop();
     d.startBridge({ TEMPORAL_ADDRESS: `127.0.0.1:${proxy.port}` });

@@ -10,6 +10,7 @@ import { WORKFLOW_TYPES, workflowIdForAgentSession } from '../../src/temporal/na
 import type { AgentSessionInput } from '../../src/temporal/contracts';
 import { SERVICES } from '../helpers/services';
 import { TestDeployment, eventually } from '../helpers/deployment';
+import { Lifecycle } from '../../src/lifecycle';
 
 /**
  * Results PostgreSQL or the broker cannot take, and an agent session the bridge cannot decode: each must
@@ -97,7 +98,7 @@ describe('unstorable results and undecodable sessions', () => {
     // is met: the broker states its limit, the publisher keeps it and fits later messages first.
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (s: string) => lines.push(s) });
-    const amqp = await AmqpConnection.open(SERVICES.amqpUrl, log);
+    const amqp = await AmqpConnection.open(SERVICES.amqpUrl, log, new Lifecycle(log));
     try {
       const publisher = new AttunePublisher(() => amqp.confirmChannel(), { log, maxMessageBytes: 1024 * 1024 * 1024 });
       const big = { stdout: 'x'.repeat(129 * 1024 * 1024) };

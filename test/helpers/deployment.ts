@@ -226,6 +226,11 @@ export class TestDeployment {
     return executionId;
   }
 
+  /** Deletes a queue on the broker (as an operator or a failover would): its consumers are cancelled by the broker. */
+  async deleteQueue(name: string): Promise<void> {
+    await this.channel.deleteQueue(name);
+  }
+
   /** What Attune's API does to cancel: `canceling` for a running row, then the cancel message. */
   async cancel(executionId: number): Promise<void> {
     await this.db.query(`UPDATE execution SET status = 'canceling' WHERE id = $1 AND status = 'running'`, [executionId]);
@@ -288,14 +293,15 @@ export class TestDeployment {
   }
 
   /**
-   * Agents first, then the bridge once their session workflows have closed (each session's last step,
+   * Agents first, then the bridge once this deployment's workflows have closed (each session's last step,
    * the pool re-sync, runs on the bridge): stopping both at once left every session Running for ever.
    */
   async teardown(): Promise<void> {
     await Promise.all(this.agents.map((a) => a.stop()));
     if (this.bridge && this.temporal) {
-      const query = `TaskQueue="attune-bridge-${this.id}" AND ExecutionStatus="Running" AND WorkflowType="agentSessionWorkflow"`;
-      await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 30_000, 'agent sessions to close').catch(() => undefined);
+      // Sessions, and executions whose last workflow task is still due (e.g. on a replaced bridge's sticky queue).
+      const query = `TaskQueue="attune-bridge-${this.id}" AND ExecutionStatus="Running"`;
+      await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 30_000, 'workflows of this deployment to close').catch(() => undefined);
     }
     await this.bridge?.stop();
     for (const q of [`attune-temporal.parked.${this.id}`, `attune-temporal.parked.${this.id}.dead-letters`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {

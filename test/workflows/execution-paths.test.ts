@@ -26,7 +26,7 @@ describe('a new execution', () => {
     await expect(h.result(executionId)).resolves.toEqual({ v: 1, status: 'completed', applied: true });
 
     expect(h.steps(executionId)).toEqual(without('ensureEnvironment', 'verifyRuntimeVersion'));
-    expect(await h.patchMarkers(executionId)).toEqual([PATCHES.agentSteps, PATCHES.skipNoopSteps]);
+    expect(await h.patchMarkers(executionId)).toEqual([PATCHES.cancellableClaim, PATCHES.agentSteps, PATCHES.skipNoopSteps]);
     const [prepare, claim, begin, run, finalize] = ['prepareExecution', 'claimAgent', 'beginExecution', 'runAction', 'finalizeArtifacts'].map((n) => h.callsOf(executionId, n as never)[0]!);
     expect(prepare!.input).toEqual({ v: 1, executionId, workerId: 7, dispatch: dispatchFor(executionId) });
     expect(claim!.input).toEqual({ v: 1, executionId });
