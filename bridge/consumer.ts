@@ -128,7 +128,8 @@ async function consumeOn(channel: Channel, spec: QueueSpec, handler: Handler, pa
   }
 }
 
-function safely(fn: () => void): void {
+/** Acks and nacks on a channel that may have closed meanwhile (the broker then redelivers). */
+export function safely(fn: () => void): void {
   try {
     fn();
   } catch {

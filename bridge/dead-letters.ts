@@ -3,6 +3,7 @@ import { deadLetterQueueName, EXCHANGES } from '../src/attune/topology';
 import type { Logger } from '../src/log';
 import type { AmqpConnection } from './amqp-connection';
 import { publishConfirmed } from './confirm-publish';
+import { safely } from './consumer';
 import type { Parking } from './parking';
 
 /** RabbitMQ's record of a dead-lettering, newest first. */
@@ -66,13 +67,7 @@ export async function consumeDeadLetters(channel: Channel, amqp: AmqpConnection,
       channel.ack(msg);
     } catch (err) {
       log.error({ err, queue }, 'could not replay or park a dead-lettered message; requeueing');
-      setTimeout(() => {
-        try {
-          channel.nack(msg, false, true);
-        } catch {
-          // the channel closed meanwhile; the broker redelivers unacked messages
-        }
-      }, 1000);
+      setTimeout(() => safely(() => channel.nack(msg, false, true)), 1000);
     }
   }
 }

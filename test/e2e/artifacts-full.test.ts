@@ -2,17 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TestDeployment, eventually } from '../helpers/deployment';
+import { isAlive } from '../helpers/processes';
 
 const VOLUME_BYTES = 256 * 1024;
 const rootOnly = process.getuid?.() === 0 ? describe : describe.skip;
-
-const running = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 /**
  * A full artifacts volume: a 256 KiB tmpfs mounted over the deployment's artifacts dir (shared by bridge
@@ -65,10 +58,10 @@ rootOnly('artifacts volume full', () => {
     // The agent is alive and still running the other execution.
     expect(agent.child.exitCode).toBeNull();
     expect(agent.child.signalCode).toBeNull();
-    expect(running(agent.pid)).toBe(true);
+    expect(isAlive(agent.pid)).toBe(true);
     expect((await d.row(sleeper)).status).toBe('running');
     const [sleepPid] = readFileSync(path.join(d.markerDir, `pids.${sleeper}`), 'utf8').trim().split(/\s+/).map(Number);
-    expect(running(sleepPid!)).toBe(true);
+    expect(isAlive(sleepPid!)).toBe(true);
     await d.cancel(sleeper);
     expect((await d.waitForCompletion(sleeper)).status).toBe('cancelled');
 
@@ -78,7 +71,7 @@ rootOnly('artifacts volume full', () => {
     const done = await d.waitForCompletion(next, 90_000);
     expect(done.status).toBe('completed');
     expect(done.result).toMatchObject({ succeeded: true, data: { ok: true, params: { after: 'full' } } });
-    expect(running(agent.pid)).toBe(true);
+    expect(isAlive(agent.pid)).toBe(true);
     expect(d.agents).toHaveLength(1);
   }, 240_000);
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { newEnvelope } from '../../src/attune/envelope';
 import { ROUTING } from '../../src/attune/topology';
 import { TestDeployment, eventually } from '../helpers/deployment';
+import { isAlive } from '../helpers/processes';
 
 /** Dispatch → bridge → workflow → agent → row and bus, over the real services. */
 describe('an execution dispatched by Attune', () => {
@@ -119,13 +120,4 @@ describe('an execution dispatched by Attune', () => {
 function expectProcessesGone(markerDir: string, executionId: number): void {
   const pids = readFileSync(`${markerDir}/pids.${executionId}`, 'utf8').trim().split(/\s+/).map(Number);
   for (const pid of pids) expect(isAlive(pid)).toBe(false);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z');
-  } catch {
-    return false;
-  }
 }

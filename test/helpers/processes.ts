@@ -1,6 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
+
+/** Running — not gone, and not a zombie waiting for whoever inherited it to reap it. */
+export function isAlive(pid: number): boolean {
+  try {
+    return !/\)\s+Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 export const CLI = path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 

@@ -2,6 +2,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isAlive } from './processes';
+
+export { isAlive };
 
 /**
  * Root filesystems for the injection tests, built here (no Docker engine) and cached, and a runner
@@ -214,14 +217,6 @@ export function cmdline(pid: number): string {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\)\s+Z/.test(stat);
-  } catch {
-    return false;
-  }
-}
 
 /** Every host process whose cmdline matches, e.g. leftovers of an action. */
 export function processesMatching(pattern: RegExp): number[] {

@@ -3,19 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { BoundedLogFile } from '../../activities/bounded-log';
 import { startProcess, type ProcessRequest } from '../../activities/process-runner';
+import { isAlive } from '../helpers/processes';
 
 /** /dev/full answers every write with ENOSPC: a full artifacts volume without mounting anything. */
 const FULL = '/dev/full';
 const ENOSPC_TEXT = `Could not write the action's output to ${FULL}: ENOSPC (no space left on device)`;
-
-/** Running, not a zombie waiting for whoever inherited it to reap it. */
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 describe('output that cannot be written (full or failing artifacts volume)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runner-'));
@@ -64,8 +56,8 @@ describe('output that cannot be written (full or failing artifacts volume)', () 
     expect(result).toMatchObject({ kind: 'exited', exitCode: -1, error: ENOSPC_TEXT });
     expect(result.stdout?.totalBytes).toBeGreaterThan(0);
     const descendant = Number(readFileSync(pidFile, 'utf8'));
-    for (let i = 0; i < 20 && alive(descendant); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(alive(descendant)).toBe(false);
+    for (let i = 0; i < 20 && isAlive(descendant); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(isAlive(descendant)).toBe(false);
   });
 
   it('a write error on stderr counts too, even when the action exits 0 by itself', async () => {
