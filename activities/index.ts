@@ -29,8 +29,7 @@ export function createAgentActivities(deps: AgentActivityDeps) {
     claimAgent: (input) =>
       claimAgent(
         {
-          agentId: deps.agentId,
-          maxConcurrent: deps.maxConcurrent,
+          ...deps,
           inFlight: () => deps.kills.activeCount + liveReservations(),
           reserve: () => reservations.set(input.executionId, Date.now()),
         },

@@ -1,15 +1,19 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DetectedRuntime, RunOutcome, RunSpec } from '../src/temporal/contracts';
+import type { DetectedRuntime, RunOutcome, RunProgress, RunSpec } from '../src/temporal/contracts';
 import { applyRuntimeEnvVars } from './child-env';
 import { formatParameters, shellHelperScript } from '../src/attune/parameter-passing';
 import { executionLogPaths } from '../src/attune/artifact-layout';
+import { readClaimCheck } from '../src/temporal/claim-check';
+import type { EncryptionCodec } from '../src/temporal/payload-codec';
 import { startProcess } from './process-runner';
 import { resolveCommand } from './resolve-command';
 import { readyInterpreter } from './environment';
+import { finalizeArtifacts } from './finalize-artifacts';
 import type { KillRegistry } from './kill-registry';
+import type { RunRegistry, TrackedRun } from './run-registry';
 
 export interface RunActionDeps {
   agentId: string;
@@ -20,27 +24,82 @@ export interface RunActionDeps {
   baseEnv: Record<string, string>;
   detected: DetectedRuntime[];
   kills: KillRegistry;
+  runs: RunRegistry;
+  /** Opens claim-checked parameters (the payload codec's keys). */
+  codec: EncryptionCodec;
   killGraceMs: number;
   /** Set when the agent is shutting down: running actions end `agent_shutdown`, not `cancelled`. */
   isShuttingDown: () => boolean;
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
+/** Artifact entries reported with the outcome; more are left out (the files stay on the volume). */
+const MAX_REPORTED_ARTIFACTS = 500;
+const NO_PROGRESS: RunProgress = { stdoutBytes: 0, stderrBytes: 0, lastLine: '', pid: null };
 
 /**
  * Runs one action: resolve the command, deliver parameters, capture output into the shared artifacts
- * volume, heartbeat progress, and report what happened as a small value (never the output itself).
+ * volume, heartbeat progress, and report what happened as a small value (never the output itself). With
+ * `spec.attach` it starts nothing: it follows the run this agent already has for the execution.
  */
 export async function runAction(deps: RunActionDeps, spec: RunSpec): Promise<RunOutcome> {
-  const ctx = Context.current();
+  if (spec.attach) {
+    const tracked = deps.runs.attach(spec.executionId);
+    if (!tracked) throw ApplicationFailure.nonRetryable(`Agent ${deps.agentId} has no run of execution ${spec.executionId} to re-attach to`, 'RunNotFound');
+    return follow(deps, spec, tracked);
+  }
   const controller = deps.kills.register(spec.executionId);
-  // Temporal's own cancellation (workflow terminated, heartbeat timeout, worker shutdown) also stops it.
-  const onTemporalCancel = () => controller.abort();
-  ctx.cancellationSignal.addEventListener('abort', onTemporalCancel, { once: true });
-  const scratch = await mkdtemp(path.join(os.tmpdir(), `attune-exec-${spec.executionId}-`));
+  let progress: () => RunProgress = () => NO_PROGRESS;
+  const tracked: TrackedRun = {
+    outcome: performRun(deps, spec, controller, (p) => (progress = p)),
+    progress: () => progress(),
+    stop: () => controller.abort(),
+  };
+  deps.runs.track(spec.executionId, tracked);
+  return follow(deps, spec, tracked);
+}
+
+/**
+ * Heartbeats the run's progress until it ends. Temporal's cancellation (heartbeat timeout, worker shutdown)
+ * stops the process — except that a reattachable run whose heartbeats were lost keeps it: the workflow
+ * re-attaches by execution id, and a run nobody re-attaches to is stopped after the window.
+ */
+async function follow(deps: RunActionDeps, spec: RunSpec, tracked: TrackedRun): Promise<RunOutcome> {
+  const ctx = Context.current();
+  let detached!: (err: unknown) => void;
+  const lost = new Promise<never>((_, reject) => (detached = reject));
+  lost.catch(() => undefined);
+  const onCancel = () => {
+    const details = ctx.cancellationDetails;
+    if (spec.reattachable && (details?.timedOut || details?.notFound)) {
+      deps.runs.detach(spec.executionId);
+      detached(ApplicationFailure.retryable(`run of execution ${spec.executionId} detached: its heartbeats were lost`, 'RunDetached'));
+    } else {
+      tracked.stop();
+    }
+  };
+  ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+  // The first heartbeat goes out after a second: a short action finishes without any.
+  const beat = setInterval(() => ctx.heartbeat(tracked.progress()), HEARTBEAT_EVERY_MS);
+  try {
+    return await Promise.race([tracked.outcome, lost]);
+  } finally {
+    clearInterval(beat);
+    ctx.cancellationSignal.removeEventListener('abort', onCancel);
+  }
+}
+
+async function performRun(deps: RunActionDeps, given: RunSpec, controller: AbortController, onStarted: (progress: () => RunProgress) => void): Promise<RunOutcome> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), `attune-exec-${given.executionId}-`));
   const base = (): Omit<RunOutcome, 'kind'> => ({ v: 1, exitCode: -1, durationMs: 0, stdout: null, stderr: null, error: null, agentId: deps.agentId });
   try {
+    let spec = given;
     let command;
+    try {
+      if (given.parametersRef) spec = { ...given, ...(await readClaimCheck(deps.artifactsDir, given.parametersRef, deps.codec)) };
+    } catch (err) {
+      return { ...base(), kind: 'spawn_failed', error: `Parameters could not be read: ${(err as Error).message}` };
+    }
     try {
       const env = await readyInterpreter(spec, deps);
       command = resolveCommand(spec, { packsBaseDir: deps.packsBaseDir, pathVar: deps.baseEnv.PATH, detected: deps.detected, env });
@@ -87,19 +146,22 @@ export async function runAction(deps: RunActionDeps, spec: RunSpec): Promise<Run
       killGraceMs: deps.killGraceMs,
       signal: controller.signal,
     });
-    const beat = setInterval(() => ctx.heartbeat(running.progress()), HEARTBEAT_EVERY_MS);
-    ctx.heartbeat(running.progress());
-    try {
-      const result = await running.result;
-      const kind = result.kind === 'cancelled' && deps.isShuttingDown() ? 'agent_shutdown' : result.kind;
-      const error = kind === 'timed_out' ? `Execution timed out after ${spec.timeoutSeconds} seconds` : result.error;
-      return { ...base(), ...result, kind, error };
-    } finally {
-      clearInterval(beat);
-    }
+    onStarted(() => running.progress());
+    const result = await running.result;
+    const kind = result.kind === 'cancelled' && deps.isShuttingDown() ? 'agent_shutdown' : result.kind;
+    const error = kind === 'timed_out' ? `Execution timed out after ${spec.timeoutSeconds} seconds` : result.error;
+    return { ...base(), ...result, kind, error, artifacts: await artifactsOf(deps.artifactsDir, spec.executionId) };
   } finally {
-    ctx.cancellationSignal.removeEventListener('abort', onTemporalCancel);
-    deps.kills.unregister(spec.executionId);
+    deps.kills.unregister(given.executionId);
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Sizes and checksums of what the execution left, reported with its outcome; null when they cannot be read. */
+async function artifactsOf(artifactsDir: string, executionId: number): Promise<RunOutcome['artifacts']> {
+  try {
+    return (await finalizeArtifacts(artifactsDir, executionId)).files.slice(0, MAX_REPORTED_ARTIFACTS);
+  } catch {
+    return null;
   }
 }

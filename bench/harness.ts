@@ -32,6 +32,8 @@ export class BenchHarness {
   readonly floorQueue: string;
   private readonly processes: WatchedProcess[] = [];
   private seq = 0;
+  /** The eager engine floor: a worker that starts its own workflows eagerly (like for like with the bridge). */
+  private eagerFloor!: WatchedProcess;
 
   constructor(readonly d: TestDeployment) {
     this.floorMarkers = path.join(d.dir, 'floor-markers');
@@ -44,6 +46,8 @@ export class BenchHarness {
     mkdirSync(this.floorMarkers, { recursive: true });
     // The engine floor's worker: a separate process, like the agent.
     await this.spawnFloorWorker(this.floorQueue, 'floor-worker.log').line(/^polling/);
+    this.eagerFloor = this.spawn(process.execPath, [FLOOR_WORKER, `${this.floorQueue}-eager`, String(AGENT_SLOTS), '--eager'], this.floorEnv({ FLOOR_SCRIPT: SCRIPTS.trivial }), 'floor-eager-worker.log', { stdin: true });
+    await this.eagerFloor.line(/^polling/);
   }
 
   /** The environment of the floors' processes: the machine's, markers into floorMarkers. */
@@ -52,8 +56,8 @@ export class BenchHarness {
   }
 
   /** Starts a watched process (its output to `logName` in the deployment's dir); close() stops it. */
-  spawn(cmd: string, args: string[], env: Record<string, string | undefined>, logName: string): WatchedProcess {
-    const w = new WatchedProcess(cmd, args, env, path.join(this.d.dir, logName));
+  spawn(cmd: string, args: string[], env: Record<string, string | undefined>, logName: string, opts: { stdin?: boolean } = {}): WatchedProcess {
+    const w = new WatchedProcess(cmd, args, env, path.join(this.d.dir, logName), opts);
     this.processes.push(w);
     return w;
   }
@@ -85,6 +89,15 @@ export class BenchHarness {
     const h = await this.d.temporal.workflow.start('floorWorkflow', { taskQueue: this.floorQueue, workflowId: id, args: [{ script: SCRIPTS.trivial, id, stdin: '{}' }] });
     await h.result();
     return { id, t0, done: nowMs() };
+  }
+
+  /** One trivial.sh through the eager engine floor: its worker process starts the workflow eagerly → its result. */
+  async engineEagerOnce(): Promise<TimedRun<string>> {
+    const id = `floor-eager-${this.d.id}-${this.seq++}`;
+    const t0 = nowMs();
+    const done = this.eagerFloor.line(new RegExp(`^done ${id}$`));
+    this.eagerFloor.send(id);
+    return { id, t0, done: await done };
   }
 
   /** One trivial.sh through the process floor: bare execa. */

@@ -18,9 +18,10 @@ const r = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8'));
 const allowNA = process.env.BENCH_ALLOW_NOT_AVAILABLE === '1';
 const pct = (p) => [`${p}.p50`, `${p}.p99`];
 const figures = [
-  ...['dispatchToStart', 'exitToCompleted', 'endToEnd'].flatMap((k) => ['adapter', 'engineFloor', 'processFloor'].flatMap((s) => pct(`latency.${k}.${s}`))),
+  ...['dispatchToStart', 'exitToCompleted', 'endToEnd'].flatMap((k) => ['adapter', 'engineFloor', 'engineEagerFloor', 'processFloor'].flatMap((s) => pct(`latency.${k}.${s}`))),
   'history.adapter.activitiesScheduled', 'history.adapter.workflowTasks', 'history.engineFloor.activitiesScheduled', 'history.engineFloor.workflowTasks',
-  ...[0, 1, 2].flatMap((i) => [`throughput.engineFloor.${i}.perSec`, `throughput.adapter1.${i}.perSec`, `throughput.adapter2.${i}.perSec`]),
+  'history.roundTrips.adapter', 'history.roundTrips.engineFloor',
+  ...[0, 1, 2].flatMap((i) => [`throughput.engineFloor.${i}.perSec`, `throughput.engineEagerFloor.${i}.perSec`, `throughput.adapter1.${i}.perSec`, `throughput.adapter2.${i}.perSec`]),
   ...pct('agent.coldStart.fromNode.toPollMs'), ...pct('agent.coldStart.fromNode.toRowActiveMs'),
   ...pct('agent.coldStart.fromBundle.toPollMs'), ...pct('agent.coldStart.fromBundle.toRowActiveMs'),
   ...pct('agent.coldStart.engineFloorActivitiesOnlyWorker.toPollMs'), 'agent.coldStart.bareNodeStartExit.p50',
@@ -43,6 +44,8 @@ for (const f of figures) {
 }
 for (const line of na) console.log(`[quick-check] not available: ${line}`);
 for (const line of missing) console.log(`[quick-check] missing: ${line}`);
+// The round-trip gate is behaviour, not timing: a plain action's history holds at most 5 workflow + activity tasks.
+if (r.history?.roundTrips?.withinGate !== true) missing.push(`history.roundTrips.withinGate (adapter ${r.history?.roundTrips?.adapter})`);
 if (missing.length || (na.length && !allowNA)) process.exit(1);
 console.log(`[quick-check] all ${figures.length} figures present`);
 JS

@@ -9,6 +9,8 @@ interface Floors {
   adapter: Pct;
   engineFloor: Pct;
   processFloor: Pct;
+  /** Absent from results older than the eager floor. */
+  engineEagerFloor?: Pct;
 }
 interface NotAvailable {
   notAvailable: string;
@@ -21,7 +23,8 @@ interface Tput {
 export interface TableInput {
   meta: { date: string; quick: boolean; file?: string; durationSeconds?: number; loadavgAtEnd?: number[]; machine: { nproc: number; cpuModel: string; memTotalMiB: number; kernel: string; node: string; loadavgAtStart: number[] } };
   latency: Record<'dispatchToStart' | 'exitToCompleted' | 'endToEnd', Floors>;
-  throughput: { engineFloor: Tput[]; adapter1: Tput[]; adapter2: Tput[] };
+  throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[] };
+  history?: { roundTrips?: { adapter: number; engineFloor: number; gate: number } };
   agent: {
     coldStart: {
       fromNode: { toPollMs: Pct; toRowActiveMs: Pct };
@@ -47,15 +50,29 @@ export function renderTable(r: TableInput): string {
   const rows: string[][] = [];
   const lat = (label: string, g: Floors) => {
     for (const p of ['p50', 'p99'] as const) {
-      rows.push([`${label} ${p}`, f(g.adapter[p], ' ms'), `${f(g.engineFloor[p], ' ms')} engine · ${f(g.processFloor[p], ' ms')} process`, `${r2(g.adapter[p], g.engineFloor[p])} · ${r2(g.adapter[p], g.processFloor[p])}`]);
+      const eager = g.engineEagerFloor;
+      rows.push([
+        `${label} ${p}`,
+        f(g.adapter[p], ' ms'),
+        `${f(g.engineFloor[p], ' ms')} engine${eager ? ` · ${f(eager[p], ' ms')} eager engine` : ''} · ${f(g.processFloor[p], ' ms')} process`,
+        `${r2(g.adapter[p], g.engineFloor[p])}${eager ? ` · ${r2(g.adapter[p], eager[p])}` : ''} · ${r2(g.adapter[p], g.processFloor[p])}`,
+      ]);
     }
   };
+  const trips = r.history?.roundTrips;
+  if (trips) rows.push(['0. server round trips of a plain action (gate ≤ ' + trips.gate + ')', String(trips.adapter), `${trips.engineFloor} engine`, r2(trips.adapter, trips.engineFloor)]);
   lat('1. dispatch → child started', r.latency.dispatchToStart);
   lat('1. child exit → ExecutionCompleted', r.latency.exitToCompleted);
   lat('1. dispatch → ExecutionCompleted (end to end)', r.latency.endToEnd);
   r.throughput.engineFloor.forEach((t, i) => {
+    const e = r.throughput.engineEagerFloor?.[i];
     for (const [label, a] of [['1 agent', r.throughput.adapter1[i]], ['2 agents', r.throughput.adapter2[i]]] as const) {
-      rows.push([`2. throughput c=${t.concurrency}, ${label}`, f(a?.perSec, '/s'), `${f(t.perSec, '/s')} engine`, r2(a?.perSec, t.perSec)]);
+      rows.push([
+        `2. throughput c=${t.concurrency}, ${label}`,
+        f(a?.perSec, '/s'),
+        `${f(t.perSec, '/s')} engine${e ? ` · ${f(e.perSec, '/s')} eager engine` : ''}`,
+        `${r2(a?.perSec, t.perSec)}${e ? ` · ${r2(a?.perSec, e.perSec)}` : ''}`,
+      ]);
     }
   });
   const cs = r.agent.coldStart;
@@ -77,7 +94,7 @@ export function renderTable(r: TableInput): string {
   lat('5. cancel published → SIGTERM in the action', r.cancel.publishToSigterm);
   const l = r.agentLoss;
   rows.push(['5. agent SIGKILL mid-action → final DB status (p50)', `${f(l.killToFinalStatus.p50, ' s')} (${l.finalStatus.join(', ')})`, `${f(l.runHeartbeatTimeoutSeconds, ' s')} run heartbeat timeout`, r2(l.killToFinalStatus.p50, l.runHeartbeatTimeoutSeconds)]);
-  const head = ['figure', 'adapter', 'floor', 'ratio to floor'];
+  const head = ['figure', 'adapter', 'floor', 'ratio to floor (each floor in order)'];
   return `${[`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n')}\n`;
 }
 

@@ -10,9 +10,9 @@ export class WatchedProcess {
   private readonly lineWaiters: { re: RegExp; resolve: (t: number) => void }[] = [];
   readonly exited: Promise<void>;
 
-  constructor(cmd: string, args: string[], env: Record<string, string | undefined>, logFile: string) {
+  constructor(cmd: string, args: string[], env: Record<string, string | undefined>, logFile: string, opts: { stdin?: boolean } = {}) {
     const out = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(cmd, args, { env, stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const onData = (chunk: Buffer) => {
       const t = nowMs();
       out.write(chunk);
@@ -40,6 +40,11 @@ export class WatchedProcess {
       this.lineWaiters.push({ re, resolve: (t) => (clearTimeout(timer), resolve(t)) });
       this.child.once('exit', (code) => reject(new Error(`pid ${this.child.pid} exited (${code}) before ${re}`)));
     });
+  }
+
+  /** Writes one line to the child's stdin (processes spawned with `stdin: true`). */
+  send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
   }
 
   /** Cold-start processes are dropped with SIGKILL: their Temporal sessions expire on the presence heartbeat. */

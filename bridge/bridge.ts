@@ -20,6 +20,7 @@ import { createControlActivities } from './control-activities';
 import { poolRoutes, queueHandler, type PoolQueue } from './routes';
 import { Parking } from './parking';
 import { PoolRegistry } from './pool-registry';
+import { LegacyExecutions } from './legacy-executions';
 import { AttunePublisher } from './publisher';
 
 /**
@@ -63,6 +64,8 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal), retrying), (c) => c.close());
   health.setProbe('temporal', () => connection.healthService.check({}));
   const client = await createClient(config.temporal, dataConverter, connection);
+  const legacy = new LegacyExecutions({ client, bridgeTaskQueue: config.temporal.bridgeTaskQueue, log });
+  await openWithBackoff(lifecycle, 'Temporal visibility', () => legacy.refresh(), retrying);
 
   // Pools whose queues this bridge consumes on the current connection (cleared by a reconnect).
   const attached = new Map<number, Promise<void>>();
@@ -80,7 +83,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
     await declaring.close();
-    const deps = { client, db, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
+    const deps = { client, db, legacy, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
     // Each queue on its own channel: prefetch is per channel, and an error closes only that one. A partial
     // attach is undone, so the next attempt does not leave a second consumer on the queues that did attach.
     const consumers: Consumer[] = [];
@@ -101,7 +104,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
   });
   const registry = new PoolRegistry({ client, db, log, attach, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
-  const controlActivities = createControlActivities({ db, publisher, registry, log, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
+  const controlActivities = createControlActivities({ db, publisher, registry, log, codec, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -123,13 +126,14 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await syncOnce();
   const timer = setInterval(() => void syncOnce(), config.poolSyncSeconds * 1000);
   lifecycle.add('pool sync', timer, clearInterval);
-  const reconciler = new Reconciler({ db, client, log, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
+  const reconciler = new Reconciler({ db, client, log, bridgeTaskQueue: config.temporal.bridgeTaskQueue, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
   let reconciling = false; // one pass at a time: a slow pass is not overlapped by the next tick
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
     reconciling = true;
-    void reconciler
-      .pass()
+    void legacy
+      .refresh()
+      .then(() => reconciler.pass())
       .catch((err: unknown) => log.warn({ err }, 'reconciler pass failed'))
       .finally(() => (reconciling = false));
   }, config.reconcileSeconds * 1000);

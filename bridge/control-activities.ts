@@ -6,6 +6,9 @@ import { prepareExecution, type PrepareDeps } from './prepare-execution';
 import type { PoolRegistry } from './pool-registry';
 import type { AttunePublisher } from './publisher';
 import type { Logger } from '../src/log';
+import type { EncryptionCodec } from '../src/temporal/payload-codec';
+import { removeClaimChecks } from '../src/temporal/claim-check';
+import { claimCheckLargeSpec } from './claim-check-spec';
 
 export interface ControlDeps extends PrepareDeps {
   db: Pool;
@@ -14,14 +17,23 @@ export interface ControlDeps extends PrepareDeps {
   log: Logger;
   /** The bridge's own view of the shared artifacts volume: every log path it reads is derived from it. */
   artifactsDir: string;
+  /** Encrypts claim-checked parameters (the payload codec: agents open them with the same keys). */
+  codec: EncryptionCodec;
 }
 
-/** The bridge's activities: the only code that touches Attune's database and bus. */
+/**
+ * The bridge's activities: the only code that touches Attune's database and bus. The current workflow runs the
+ * first three as local activities (falling back to regular ones), the first release's as regular activities.
+ */
 export function createControlActivities(deps: ControlDeps) {
   return {
-    prepareExecution: (input) => prepareExecution(deps, input),
+    prepareExecution: async (input) => claimCheckLargeSpec(deps, await prepareExecution(deps, input)),
     beginExecution: (input) => beginExecution(deps, input),
-    completeExecution: (input) => completeExecution(deps, input),
+    completeExecution: async (input) => {
+      const done = await completeExecution(deps, input);
+      await removeClaimChecks(deps.artifactsDir, input.executionId);
+      return done;
+    },
     syncPools: (input) => deps.registry.sync(input),
   } satisfies ControlActivities;
 }

@@ -2,10 +2,11 @@ import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/c
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { ExecutionCancelRequested, ExecutionDispatch } from '../src/attune/messages';
 import type { IncomingEnvelope } from '../src/attune/envelope';
-import type { CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
-import { SIGNALS, WORKFLOW_TYPES, workflowIdForExecution } from '../src/temporal/names';
+import type { AttuneExecutionInput, CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
+import { deploymentNames, SIGNALS, WORKFLOW_TYPES } from '../src/temporal/names';
 import type { Logger } from '../src/log';
 import type { Verdict } from './consumer';
+import type { LegacyExecutions } from './legacy-executions';
 
 export interface ExecutionHandlerDeps {
   client: Client;
@@ -13,19 +14,67 @@ export interface ExecutionHandlerDeps {
   workerId: number;
   pool: string;
   log: Logger;
+  legacy: LegacyExecutions;
+}
+
+const alreadyStarted = (deps: ExecutionHandlerDeps, executionId: number, what: string) => {
+  deps.log.info({ executionId, what }, 'execution workflow already exists or finished; message acknowledged without effect');
+};
+
+/**
+ * A dispatch starts the execution's workflow with the dispatch in its input, eagerly: the server hands the
+ * first workflow task back in the start response to this bridge's own worker (same native connection), so
+ * the execution begins without waiting for a poll. A workflow already under that id — a duplicate or
+ * redelivery, or a cancel that came first — makes the start fail; the message is then acked without effect,
+ * and because ids are never reused (REJECT_DUPLICATE) that also holds after the workflow has finished.
+ */
+async function startExecution(deps: ExecutionHandlerDeps, executionId: number, dispatch: DispatchSignal): Promise<void> {
+  const names = deploymentNames(deps.bridgeTaskQueue);
+  const input: AttuneExecutionInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool, poolTaskQueue: names.poolTaskQueue(deps.pool), dispatch };
+  try {
+    await deps.client.workflow.start(WORKFLOW_TYPES.attuneExecution, {
+      workflowId: names.executionWorkflowId(executionId),
+      taskQueue: deps.bridgeTaskQueue,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      requestEagerStart: true,
+      staticSummary: `${dispatch.actionRef} · execution ${executionId} · pool ${deps.pool}`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, 'dispatch');
+    throw err;
+  }
 }
 
 /**
- * Both dispatch and cancel use signal-with-start on the execution's workflow id, so whichever arrives
- * first creates the workflow and the other finds it: duplicates, redeliveries and a cancel that beats
- * its dispatch are all settled by Temporal, durably, across bridge restarts and replicas. A finished
- * workflow's id is never reused, so a late duplicate is rejected and simply acked.
+ * A cancel is a signal-with-start: it reaches the running workflow, or starts one without a dispatch that
+ * reports the execution cancelled (the dispatch that follows then finds it and is acked). Signal-with-start
+ * cannot be eager; cancels are rare.
  */
-async function signalWithStart(deps: ExecutionHandlerDeps, executionId: number, signal: string, arg: DispatchSignal | CancelSignal): Promise<void> {
+async function cancelExecution(deps: ExecutionHandlerDeps, executionId: number, cancel: CancelSignal): Promise<void> {
+  const names = deploymentNames(deps.bridgeTaskQueue);
+  const input: AttuneExecutionInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool, poolTaskQueue: names.poolTaskQueue(deps.pool), dispatch: null };
+  try {
+    await deps.client.workflow.signalWithStart(WORKFLOW_TYPES.attuneExecution, {
+      workflowId: names.executionWorkflowId(executionId),
+      taskQueue: deps.bridgeTaskQueue,
+      args: [input],
+      signal: SIGNALS.cancel,
+      signalArgs: [cancel],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, 'cancel');
+    throw err;
+  }
+}
+
+/** A message for an execution that a first-release workflow still runs goes to that workflow, as that release sent it. */
+async function signalLegacy(deps: ExecutionHandlerDeps, workflowId: string, executionId: number, signal: string, arg: DispatchSignal | CancelSignal): Promise<void> {
   const input: ExecutionWorkflowInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool };
   try {
     await deps.client.workflow.signalWithStart(WORKFLOW_TYPES.execution, {
-      workflowId: workflowIdForExecution(executionId),
+      workflowId,
       taskQueue: deps.bridgeTaskQueue,
       args: [input],
       signal,
@@ -33,10 +82,7 @@ async function signalWithStart(deps: ExecutionHandlerDeps, executionId: number, 
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      deps.log.info({ executionId, signal }, 'execution already finished; message acknowledged without effect');
-      return;
-    }
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, signal);
     throw err;
   }
 }
@@ -59,7 +105,9 @@ export async function acceptDispatch(deps: ExecutionHandlerDeps, payload: Execut
     releaseDigest: payload.release_digest,
   };
   crashPoint('before-start');
-  await signalWithStart(deps, payload.execution_id, SIGNALS.dispatch, dispatch);
+  const legacyId = deps.legacy.workflowIdOf(payload.execution_id);
+  if (legacyId) await signalLegacy(deps, legacyId, payload.execution_id, SIGNALS.dispatch, dispatch);
+  else await startExecution(deps, payload.execution_id, dispatch);
   crashPoint('after-start');
   deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
   return { kind: 'ack' };
@@ -68,7 +116,10 @@ export async function acceptDispatch(deps: ExecutionHandlerDeps, payload: Execut
 /** ExecutionCancelRequested: a signal (with start, if the cancel beat its dispatch) before the ack. */
 export async function acceptCancel(deps: ExecutionHandlerDeps, payload: ExecutionCancelRequested, envelope: IncomingEnvelope): Promise<Verdict> {
   const source = typeof envelope.headers.source_service === 'string' ? envelope.headers.source_service : null;
-  await signalWithStart(deps, payload.execution_id, SIGNALS.cancel, { v: 1, messageId: envelope.message_id, sourceService: source });
+  const cancel: CancelSignal = { v: 1, messageId: envelope.message_id, sourceService: source };
+  const legacyId = deps.legacy.workflowIdOf(payload.execution_id);
+  if (legacyId) await signalLegacy(deps, legacyId, payload.execution_id, SIGNALS.cancel, cancel);
+  else await cancelExecution(deps, payload.execution_id, cancel);
   deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
   return { kind: 'ack' };
 }

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { listOwnWorkers } from '../src/attune/db/workers';
 import type { Logger } from '../src/log';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
-import { workflowIdForExecution } from '../src/temporal/names';
+import { deploymentNames, workflowIdForExecution } from '../src/temporal/names';
 
 const BATCH = 200;
 
@@ -15,6 +15,8 @@ export interface ReconcilerDeps {
   complete: (input: CompleteInput) => Promise<CompleteResult>;
   /** How long a row must have been unchanged before it is looked at (a workflow that is just reporting gets time). */
   settleSeconds: number;
+  /** Names this deployment's workflow ids; a first-release workflow may still hold the row under its own id. */
+  bridgeTaskQueue: string;
 }
 
 /** What the reconciler decided for one row. */
@@ -48,7 +50,7 @@ export class Reconciler {
     this.cursor = rows.length < BATCH ? 0 : rows[rows.length - 1]!.id;
     const done: Reconciled[] = [];
     for (const row of rows) {
-      const reason = await closedWithoutReport(deps.client, row.id, row.status);
+      const reason = await closedWithoutReport(deps.client, candidateIds(deps.bridgeTaskQueue, row.id), row.status);
       if (reason === null) continue;
       const result = await deps.complete({ v: 1, executionId: row.id, outcome: null, failure: { status: 'failed', error: reason }, outputFormat: 'text' });
       if (result.applied) {
@@ -60,19 +62,23 @@ export class Reconciler {
   }
 }
 
+/** The execution's workflow id in this deployment, then the first release's when it differs. */
+const candidateIds = (bridgeTaskQueue: string, executionId: number) => [...new Set([deploymentNames(bridgeTaskQueue).executionWorkflowId(executionId), workflowIdForExecution(executionId)])];
+
 /** Null while the workflow can still report (running, or closed normally); else the error text for the row. */
-async function closedWithoutReport(client: Client, executionId: number, rowStatus: string): Promise<string | null> {
-  const workflowId = workflowIdForExecution(executionId);
-  try {
-    const { status } = await client.workflow.getHandle(workflowId).describe();
-    if (status.name === 'FAILED' || status.name === 'TERMINATED' || status.name === 'TIMED_OUT') {
-      return `Workflow ${workflowId} ended ${status.name.toLowerCase().replace('_', ' ')} without reporting the execution (see it in the Temporal UI)`;
+async function closedWithoutReport(client: Client, workflowIds: string[], rowStatus: string): Promise<string | null> {
+  for (const workflowId of workflowIds) {
+    try {
+      const { status } = await client.workflow.getHandle(workflowId).describe();
+      if (status.name === 'FAILED' || status.name === 'TERMINATED' || status.name === 'TIMED_OUT') {
+        return `Workflow ${workflowId} ended ${status.name.toLowerCase().replace('_', ' ')} without reporting the execution (see it in the Temporal UI)`;
+      }
+      // Running: it will report. Completed: it reported, or was fenced off this row (not ours to touch).
+      return null;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
-    // Running: it will report. Completed: it reported, or was fenced off this row (not ours to touch).
-    return null;
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    if (rowStatus === 'scheduled') return null;
-    return `Workflow ${workflowId} no longer exists (deleted?); the execution was not reported`;
   }
+  if (rowStatus === 'scheduled') return null;
+  return `Workflow ${workflowIds[0]} no longer exists (deleted?); the execution was not reported`;
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../src/log';
 import type { Handler, Verdict } from './consumer';
 import { acceptCancel, acceptDispatch } from './execution-handlers';
 import { refusePackTest } from './pack-handlers';
+import type { LegacyExecutions } from './legacy-executions';
 
 export type PoolQueue = keyof ReturnType<typeof workerQueues>;
 
@@ -28,6 +29,7 @@ export interface RouteDeps {
   workerId: number;
   pool: string;
   log: Logger;
+  legacy: LegacyExecutions;
 }
 
 /** Pack events are consumed only so the queue cannot grow (environments are built lazily): nothing in them is used. */

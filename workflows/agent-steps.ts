@@ -1,5 +1,5 @@
 import { ActivityFailure, CancellationScope, TimeoutFailure, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
-import type { AgentActivities, AgentControlActivities, ClaimResult, PoolActivities, RunOutcome, RunSpec } from '../src/temporal/contracts';
+import type { AgentActivities, AgentControlActivities, ClaimInput, ClaimResult, PoolActivities, RunOutcome, RunSpec } from '../src/temporal/contracts';
 import { poolTaskQueue } from '../src/temporal/names';
 import { agentStepOptions, claimOptions, environmentOptions, killOptions, runOptions, type ExecutionTimings } from './options';
 import { PATCHES } from './patches';
@@ -7,9 +7,14 @@ import type { ExecutionState } from './state';
 
 /** Any live agent of the pool claims the execution; null when none did within the claim wait. */
 export async function claimAgent(pool: string, executionId: number, timings: ExecutionTimings): Promise<ClaimResult | null> {
-  const poolActivities = proxyActivities<PoolActivities>(claimOptions(poolTaskQueue(pool), timings));
+  return claimOnQueue(poolTaskQueue(pool), { v: 1, executionId }, timings);
+}
+
+/** The claim on a named pool queue (the current workflow takes the name from its input). */
+export async function claimOnQueue(taskQueue: string, input: ClaimInput, timings: ExecutionTimings): Promise<ClaimResult | null> {
+  const poolActivities = proxyActivities<PoolActivities>(claimOptions(taskQueue, timings));
   try {
-    return await poolActivities.claimAgent({ v: 1, executionId });
+    return await poolActivities.claimAgent(input);
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) return null;
     throw err;
@@ -20,14 +25,20 @@ export async function claimAgent(pool: string, executionId: number, timings: Exe
  * The claim, given up as soon as a cancel is requested: the claim activity is cancelled (a claim that had
  * already reserved a slot on an agent frees it after the reservation window) and `cancelled` is returned.
  */
-export async function claimAgentUnlessCancelled(pool: string, executionId: number, timings: ExecutionTimings, state: ExecutionState): Promise<ClaimResult | null | 'cancelled'> {
+export async function claimAgentUnlessCancelled(
+  pool: string,
+  executionId: number,
+  timings: ExecutionTimings,
+  state: ExecutionState,
+  claim: () => Promise<ClaimResult | null> = () => claimAgent(pool, executionId, timings),
+): Promise<ClaimResult | null | 'cancelled'> {
   const scope = new CancellationScope();
   let settled = false;
   const watcher = condition(() => state.cancelRequested || settled).then(() => {
     if (!settled) scope.cancel();
   });
   try {
-    return await scope.run(() => claimAgent(pool, executionId, timings));
+    return await scope.run(claim);
   } catch (err) {
     if (isCancellation(err) && state.cancelRequested) return 'cancelled';
     throw err;
@@ -41,7 +52,7 @@ export async function claimAgentUnlessCancelled(pool: string, executionId: numbe
 export type RunAttempt =
   | { kind: 'outcome'; outcome: RunOutcome }
   | { kind: 'not_started' }
-  | { kind: 'lost'; error: string }
+  | { kind: 'lost'; error: string; heartbeatLost?: boolean }
   | { kind: 'failed'; error: string }
   | { kind: 'cancelled' };
 
@@ -118,7 +129,7 @@ export async function runOnAgent(claim: ClaimResult, spec: RunSpec, state: Execu
       const timeoutType = err.cause.timeoutType;
       if (timeoutType === 'SCHEDULE_TO_START') return { kind: 'not_started' };
       if (timeoutType === 'HEARTBEAT') {
-        return { kind: 'lost', error: `Agent ${claim.agentId} was lost while running the action (no heartbeat for ${timings.runHeartbeatTimeout})` };
+        return { kind: 'lost', error: `Agent ${claim.agentId} was lost while running the action (no heartbeat for ${timings.runHeartbeatTimeout})`, heartbeatLost: true };
       }
       return { kind: 'lost', error: `Agent ${claim.agentId} did not finish the action in time` };
     }

@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import type { ExecutionWorkflowInput } from '../src/temporal/contracts';
 import { KILL_GRACE_SECONDS } from '../src/temporal/durations';
 
@@ -15,6 +15,17 @@ export const controlOptions = (taskQueue: string): ActivityOptions => ({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidExecution'] },
 });
 
+/**
+ * The current workflow runs the bridge's steps as local activities: no schedule/start/complete round trip.
+ * A local activity retrying inside the worker holds a workflow slot and keeps the workflow task alive, so its
+ * budget is short (3 attempts, at most ~50 s); then the step continues as a regular activity (controlOptions),
+ * which waits out a PostgreSQL or broker outage of any length without holding anything.
+ */
+export const localControlOptions: LocalActivityOptions = {
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '4s', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidExecution'] },
+};
+
 /** Any live agent of the pool may claim; if none is alive for this long the execution fails. */
 export const CLAIM_WAIT = '10m';
 export const RUN_HEARTBEAT_TIMEOUT = '20s';
@@ -23,6 +34,11 @@ export const AGENT_SCHEDULE_TO_START = '30s';
 export const ENVIRONMENT_HEARTBEAT_TIMEOUT = '1m';
 /** Kill requests are useless after this long. */
 export const KILL_WAIT = '1m';
+/**
+ * How long a re-attach waits to be picked up by the agent whose run heartbeats were lost. A live agent polls its
+ * queue all the time, so this is short: it is what dead-agent detection costs on top of the heartbeat timeout.
+ */
+export const REATTACH_WAIT = '10s';
 
 /**
  * The waits of one execution. Always the constants above, except in workflow tests, which shorten them
@@ -34,6 +50,7 @@ export interface ExecutionTimings {
   agentScheduleToStart: Duration;
   environmentHeartbeatTimeout: Duration;
   killWait: Duration;
+  reattachWait: Duration;
   /** Seconds runAction may take beyond the action's own timeout. */
   runGraceSeconds: number;
 }
@@ -44,6 +61,7 @@ export const DEFAULT_TIMINGS: Readonly<ExecutionTimings> = Object.freeze({
   agentScheduleToStart: AGENT_SCHEDULE_TO_START,
   environmentHeartbeatTimeout: ENVIRONMENT_HEARTBEAT_TIMEOUT,
   killWait: KILL_WAIT,
+  reattachWait: REATTACH_WAIT,
   runGraceSeconds: KILL_GRACE_SECONDS + 60,
 });
 
@@ -56,6 +74,7 @@ export function executionTimings(overrides: ExecutionWorkflowInput['testTimings'
     agentScheduleToStart: (o.agentScheduleToStart as Duration | undefined) ?? DEFAULT_TIMINGS.agentScheduleToStart,
     environmentHeartbeatTimeout: (o.environmentHeartbeatTimeout as Duration | undefined) ?? DEFAULT_TIMINGS.environmentHeartbeatTimeout,
     killWait: (o.killWait as Duration | undefined) ?? DEFAULT_TIMINGS.killWait,
+    reattachWait: (o.reattachWait as Duration | undefined) ?? DEFAULT_TIMINGS.reattachWait,
     runGraceSeconds: o.runGraceSeconds ?? DEFAULT_TIMINGS.runGraceSeconds,
   };
 }

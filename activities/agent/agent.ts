@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Runtime, Worker } from '@temporalio/worker';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Client } from '@temporalio/client';
 import type { AgentConfig } from '../../src/config';
 import type { AgentCapabilities, AgentSessionInput, DetectedRuntime } from '../../src/temporal/contracts';
-import { agentControlTaskQueue, agentTaskQueue, poolTaskQueue, workflowIdForAgentSession, WORKFLOW_TYPES } from '../../src/temporal/names';
+import { agentControlTaskQueue, agentTaskQueue, deploymentNames } from '../../src/temporal/names';
+import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { connectNative, createClient } from '../../src/temporal/connection';
 import { openWithBackoff, type Lifecycle } from '../../src/lifecycle';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { createAgentActivities } from '..';
 import { KillRegistry } from '../kill-registry';
+import { RunRegistry } from '../run-registry';
+import { keepAnnounced } from './session';
 import { KILL_GRACE_MS } from '../process-group';
 import { imageEnvironment } from '../child-env';
 import { detectRuntimes } from './detect';
@@ -49,7 +50,9 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
   const detected = await detectRuntimes(baseEnv, config.runtimeOverride, hints);
   if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
-  const dataConverter = createDataConverter();
+  const codec = new EncryptionCodec(loadCodecKeys());
+  const dataConverter = createDataConverter(codec);
+  const names = deploymentNames(config.temporal.bridgeTaskQueue);
   const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal)), (c) => c.close());
   const client = await createClient(config.temporal, dataConverter, connection);
   const kills = new KillRegistry();
@@ -62,20 +65,27 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     baseEnv,
     detected,
     kills,
+    runs: new RunRegistry(),
+    codec,
     killGraceMs: KILL_GRACE_MS,
     isShuttingDown: () => shuttingDown,
     maxConcurrent: config.maxConcurrentTasks,
   });
   // The grace period is enforced by drainAgent; Temporal's own only covers the steps after a run.
   const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}`, shutdownGraceTime: FINAL_STEP_GRACE_MS };
+  // Heartbeats go out at most every 3 s (not 0.8 × the timeout): one lost in a blip is followed by another well
+  // before the 20 s run heartbeat timeout, so blips of up to ~15 s pass unnoticed (README: "Presence and blips").
+  const heartbeats = { maxHeartbeatThrottleInterval: '3s' } as const;
   const workers = await Promise.all([
-    Worker.create({ ...common, taskQueue: poolTaskQueue(config.pool), activities: activities.pool, maxConcurrentActivityTaskExecutions: 1 }),
-    Worker.create({ ...common, taskQueue: agentTaskQueue(agentId), activities: activities.agent, maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks }),
-    Worker.create({ ...common, taskQueue: agentControlTaskQueue(agentId), activities: activities.control, maxConcurrentActivityTaskExecutions: 16 }),
+    Worker.create({ ...common, taskQueue: names.poolTaskQueue(config.pool), activities: activities.pool, maxConcurrentActivityTaskExecutions: 1 }),
+    Worker.create({ ...common, ...heartbeats, taskQueue: agentTaskQueue(agentId), activities: activities.agent, maxConcurrentActivityTaskExecutions: config.maxConcurrentTasks }),
+    Worker.create({ ...common, ...heartbeats, taskQueue: agentControlTaskQueue(agentId), activities: activities.control, maxConcurrentActivityTaskExecutions: 16 }),
   ]);
   const running = Promise.all(workers.map((w) => w.run()));
+  const session = sessionInput(config, agentId, capabilitiesOf(detected, config));
+  let announced;
   try {
-    await announce(client, config, agentId, capabilitiesOf(detected, config));
+    announced = await keepAnnounced({ client, session, taskQueue: config.temporal.bridgeTaskQueue, sessionId: (g) => names.agentSessionWorkflowId(agentId, g), lifecycle, log });
   } catch (err) {
     // Without a session the bridge never registers this agent: stop polling rather than idle unseen.
     for (const w of workers) w.shutdown();
@@ -96,25 +106,10 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
   } finally {
     kills.abortAll();
     // Close our own session now rather than after the presence timeouts (it may not even have started).
-    await client.workflow.getHandle(workflowIdForAgentSession(agentId)).cancel().catch(() => undefined);
+    await announced.close();
   }
 }
 
-async function announce(client: Client, config: AgentConfig, agentId: string, capabilities: AgentCapabilities): Promise<void> {
-  const session: AgentSessionInput = {
-    v: 1,
-    agentId,
-    pool: config.pool,
-    hostname: os.hostname(),
-    startedAt: new Date().toISOString(),
-    agentVersion: AGENT_VERSION,
-    capabilities,
-  };
-  await client.workflow.start(WORKFLOW_TYPES.agentSession, {
-    workflowId: workflowIdForAgentSession(agentId),
-    taskQueue: config.temporal.bridgeTaskQueue,
-    args: [session],
-    memo: { session },
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-  });
+function sessionInput(config: AgentConfig, agentId: string, capabilities: AgentCapabilities): AgentSessionInput {
+  return { v: 1, agentId, pool: config.pool, hostname: os.hostname(), startedAt: new Date().toISOString(), agentVersion: AGENT_VERSION, capabilities };
 }

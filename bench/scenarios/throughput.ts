@@ -36,14 +36,17 @@ async function adapterThroughput(bench: BenchHarness, c: number, n: number): Pro
 export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): Promise<{ throughput: ThroughputFigures; secondAgentStopped: Promise<unknown> }> {
   const { d } = bench;
   const engineFloor: ThroughputPoint[] = [];
+  const engineEagerFloor: ThroughputPoint[] = [];
   const adapter1: AdapterThroughputPoint[] = [];
   const adapter2: AdapterThroughputPoint[] = [];
   for (const c of cfg.concurrency) {
     const f = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineOnce()) };
+    const e = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce()) };
     const a = await adapterThroughput(bench, c, cfg.tputN(c));
     engineFloor.push(f);
-    adapter1.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec) });
-    log(`throughput c=${c}: adapter(1 agent) ${a.perSec}/s, engine floor ${f.perSec}/s`);
+    engineEagerFloor.push(e);
+    adapter1.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec), ratioToEagerEngine: ratio(a.perSec, e.perSec) });
+    log(`throughput c=${c}: adapter(1 agent) ${a.perSec}/s, engine floor ${f.perSec}/s, eager engine floor ${e.perSec}/s`);
   }
   const second = d.startAgent();
   const secondLog = path.join(d.dir, 'agent-1.log');
@@ -51,9 +54,10 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
   for (const c of cfg.concurrency) {
     const a = await adapterThroughput(bench, c, cfg.tputN(c));
     const f = engineFloor.find((x) => x.concurrency === c)!;
-    adapter2.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec) });
+    const e = engineEagerFloor.find((x) => x.concurrency === c)!;
+    adapter2.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec), ratioToEagerEngine: ratio(a.perSec, e.perSec) });
     log(`throughput c=${c}: adapter(2 agents) ${a.perSec}/s`);
   }
   const secondAgentStopped = second.stop();
-  return { throughput: { unit: 'executions/s', engineFloor, adapter1, adapter2 }, secondAgentStopped };
+  return { throughput: { unit: 'executions/s', engineFloor, engineEagerFloor, adapter1, adapter2 }, secondAgentStopped };
 }

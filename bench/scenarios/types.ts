@@ -20,9 +20,11 @@ export interface BesideFloors {
   ratioToEngine: PercentileRatio;
 }
 
-/** 1. `latency`: each leg of one execution at concurrency 1. */
+/** 1. `latency`: each leg of one execution at concurrency 1; the engine floor also with eager start (like the bridge). */
 export interface LatencyLeg extends BesideFloors {
   ratioToProcess: PercentileRatio;
+  engineEagerFloor: Summary;
+  ratioToEagerEngine: PercentileRatio;
 }
 export interface LatencyFigures {
   unit: 'ms';
@@ -35,6 +37,8 @@ export interface LatencyFigures {
 export interface HistoryFigures {
   adapter: HistoryCount;
   engineFloor: HistoryCount;
+  /** Server round trips = workflow tasks + activity tasks (local activities count 0); the hard gate is ≤ 5. */
+  roundTrips: { adapter: number; engineFloor: number; gate: number; withinGate: boolean };
 }
 
 /** 2. `throughput`: closed loop, `concurrency` executions in flight. */
@@ -45,10 +49,12 @@ export interface ThroughputPoint {
 }
 export interface AdapterThroughputPoint extends ThroughputPoint {
   ratioToEngine: number;
+  ratioToEagerEngine: number;
 }
 export interface ThroughputFigures {
   unit: 'executions/s';
   engineFloor: ThroughputPoint[];
+  engineEagerFloor: ThroughputPoint[];
   /** One agent, then two agents in one pool. */
   adapter1: AdapterThroughputPoint[];
   adapter2: AdapterThroughputPoint[];

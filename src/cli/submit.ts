@@ -7,7 +7,7 @@ import { EXCHANGES, ROUTING } from '../attune/topology';
 import type { loadSubmitConfig } from '../config';
 import { ConfigError } from '../errors';
 import { scopedLogger } from '../log';
-import { workflowIdForExecution } from '../temporal/names';
+import { DEFAULT_BRIDGE_QUEUE, deploymentNames } from '../temporal/names';
 
 type SubmitConfig = ReturnType<typeof loadSubmitConfig>;
 
@@ -102,7 +102,7 @@ export async function submit(config: SubmitConfig, actionRef: string, opts: { pa
     out(`final status: ${result.rows[0]?.status}`);
     out(`result: ${JSON.stringify(result.rows[0]?.result, null, 2)}`);
     const ui = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
-    out(`Temporal UI: ${ui}/namespaces/${process.env.TEMPORAL_NAMESPACE ?? 'default'}/workflows/${workflowIdForExecution(executionId)}`);
+    out(`Temporal UI: ${ui}/namespaces/${process.env.TEMPORAL_NAMESPACE ?? 'default'}/workflows/${deploymentNames(process.env.ATTUNE_TEMPORAL_BRIDGE_QUEUE ?? DEFAULT_BRIDGE_QUEUE).executionWorkflowId(executionId)}`);
     if (finalStatus !== 'completed') process.exitCode = 1;
   } finally {
     await connection.close().catch(() => undefined);

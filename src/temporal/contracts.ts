@@ -26,9 +26,28 @@ export interface ExecutionWorkflowInput {
     environmentHeartbeatTimeout?: string;
     /** killAction scheduleToClose on the agent's control queue (1m). */
     killWait?: string;
+    /** scheduleToStart of a re-attach on the agent whose run heartbeats were lost (10s; current workflow only). */
+    reattachWait?: string;
     /** Seconds runAction may take beyond the action's timeout before it is timed out (70: kill grace + 60). */
     runGraceSeconds?: number;
   };
+}
+
+/**
+ * Input of the current execution workflow (WORKFLOW_TYPES.attuneExecution). The bridge starts it eagerly with
+ * the dispatch in it; a cancel that beats its dispatch starts it by signal-with-start with `dispatch: null`.
+ * The names it uses come from here, never from the workflow's code: they are the deployment's.
+ */
+export interface AttuneExecutionInput {
+  v: 1;
+  executionId: number;
+  workerId: number;
+  pool: string;
+  /** The pool's claim queue in this deployment (deploymentNames(bridgeQueue).poolTaskQueue). */
+  poolTaskQueue: string;
+  dispatch: DispatchSignal | null;
+  /** As in ExecutionWorkflowInput: tests only. */
+  testTimings?: ExecutionWorkflowInput['testTimings'];
 }
 
 export interface DispatchSignal {
@@ -79,6 +98,27 @@ export interface RunSpec {
   executionEnv: Record<string, string>;
   /** The action's runtime_version_constraint (added after v1 shipped; absent from older bridges). */
   runtimeVersionConstraint?: string | null;
+  /**
+   * Claim-check: set when the parameters and execution env are too large to ride in a payload. They are then
+   * `{}` here and live, encrypted, in a file on the artifacts volume that the agent reads and verifies.
+   */
+  parametersRef?: ParametersRef | null;
+  /**
+   * runAction only: the current workflow sets `reattachable` on the first call, so a run whose heartbeats were
+   * lost keeps its process for a re-attach window; `attach` on the second call collects that process (or its
+   * outcome) and never spawns one. Both absent: the first release's behaviour (a lost heartbeat kills).
+   */
+  reattachable?: boolean;
+  attach?: boolean;
+}
+
+/** Where a claim-checked RunSpec's parameters are: a path relative to the artifacts volume, its size and digest. */
+export interface ParametersRef {
+  v: 1;
+  path: string;
+  bytes: number;
+  /** SHA-256 of the encrypted file: a blob that is not the one the bridge wrote is refused. */
+  sha256: string;
 }
 
 export interface EnvironmentResult {
@@ -141,6 +181,15 @@ export interface RunOutcome {
   agentId: string;
   /** Output was still arriving after the action exited and the finalization bound passed (added later). */
   logsIncomplete?: boolean;
+  /** Sizes and checksums of the execution's artifact files, when runAction itself computed them (current workflow). */
+  artifacts?: ArtifactFile[] | null;
+}
+
+export interface ClaimInput {
+  v: 1;
+  executionId: number;
+  /** Sent by the current workflow: the agent answers with what it already knows about this run (`precheck`). */
+  spec?: RunSpec;
 }
 
 export interface ClaimResult {
@@ -148,6 +197,12 @@ export interface ClaimResult {
   agentId: string;
   taskQueue: string;
   controlTaskQueue: string;
+  /**
+   * What the claiming agent knows, when the claim carried the spec: whether an environment must be built
+   * (`needed`) or is ready or not applicable, and the version check's answer when it could be given now
+   * (null: no constraint, or it has to wait for the environment).
+   */
+  precheck?: { environment: 'none' | 'ready' | 'needed'; version: VersionCheckResult | null };
 }
 
 export interface RunProgress {
@@ -159,7 +214,7 @@ export interface RunProgress {
 
 /** Activities served by every agent of a pool, on the pool's shared queue. */
 export interface PoolActivities {
-  claimAgent(input: { v: 1; executionId: number }): Promise<ClaimResult>;
+  claimAgent(input: ClaimInput): Promise<ClaimResult>;
 }
 
 /** Activities served by one agent process, on its unique queue. */

@@ -1,4 +1,3 @@
-import { workflowIdForExecution } from '../../src/temporal/names';
 import { TestDeployment } from '../helpers/deployment';
 import { SERVICES } from '../helpers/services';
 
@@ -23,19 +22,19 @@ describe('reconciler', () => {
   it('a workflow terminated from the UI while its action runs', async () => {
     const id = await d.dispatch('tests.sleep');
     await d.waitForStatus(id, 'running');
-    await d.temporal.workflow.getHandle(workflowIdForExecution(id)).terminate('operator pressed Terminate');
+    await d.temporal.workflow.getHandle(d.workflowId(id)).terminate('operator pressed Terminate');
     const row = await finalRow(id);
     expect(row.status).toBe('failed');
-    expect(row.result).toEqual({ succeeded: false, error: `Workflow ${workflowIdForExecution(id)} ended terminated without reporting the execution (see it in the Temporal UI)` });
+    expect(row.result).toEqual({ succeeded: false, error: `Workflow ${d.workflowId(id)} ended terminated without reporting the execution (see it in the Temporal UI)` });
   });
 
   it('a workflow deleted while its action runs', async () => {
     const id = await d.dispatch('tests.sleep');
     await d.waitForStatus(id, 'running');
-    await d.temporal.workflowService.deleteWorkflowExecution({ namespace: SERVICES.namespace, workflowExecution: { workflowId: workflowIdForExecution(id) } });
+    await d.temporal.workflowService.deleteWorkflowExecution({ namespace: SERVICES.namespace, workflowExecution: { workflowId: d.workflowId(id) } });
     const row = await finalRow(id);
     expect(row.status).toBe('failed');
-    expect(row.result).toEqual({ succeeded: false, error: `Workflow ${workflowIdForExecution(id)} no longer exists (deleted?); the execution was not reported` });
+    expect(row.result).toEqual({ succeeded: false, error: `Workflow ${d.workflowId(id)} no longer exists (deleted?); the execution was not reported` });
   });
 
   it('a row already final is never touched, and a running workflow is left to report itself', async () => {

@@ -34,7 +34,7 @@ describe('a secret parameter', () => {
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims).toMatchObject({ sub: identity.rows[0]!.id, login: `execution:${id}`, token_type: 'execution', scope: 'execution' });
 
-    const rawHistory = execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', `attune-execution-${id}`, '--address', '127.0.0.1:7233', '--output', 'json']).toString();
+    const rawHistory = execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', d.workflowId(id), '--address', '127.0.0.1:7233', '--output', 'json']).toString();
     expect(rawHistory.length).toBeGreaterThan(1000);
     for (const leak of [SECRET, Buffer.from(SECRET).toString('base64'), 'password']) expect(rawHistory).not.toContain(leak);
     for (const log of ['agent-0.log', 'bridge.log']) expect(readFileSync(path.join(d.dir, log), 'utf8')).not.toContain(SECRET);

@@ -10,7 +10,13 @@ export class CuttableProxy {
     private readonly upstream: string,
   ) {}
 
+  get isUp(): boolean {
+    return this.server !== null;
+  }
+
+  /** Listens again (a no-op while up). */
   async up(): Promise<void> {
+    if (this.server) return;
     const [host, port] = this.upstream.split(':');
     this.server = net.createServer((client) => {
       const upstream = net.connect(Number(port), host);
@@ -20,7 +26,7 @@ export class CuttableProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => this.server!.once('error', reject).listen(this.port, '127.0.0.1', resolve));
   }
 
   async cut(): Promise<void> {

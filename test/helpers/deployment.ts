@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { newEnvelope } from '../../src/attune/envelope';
 import { EXCHANGES, ROUTING } from '../../src/attune/topology';
 import { ensureAction, type ActionSeed } from '../../src/demo/sample-pack';
-import { workflowIdForExecution } from '../../src/temporal/names';
+import { deploymentNames } from '../../src/temporal/names';
 import { CliProcess } from './processes';
 import { SERVICES, TEST_CODEC_KEYS, databaseUrlFor } from './services';
 
@@ -44,6 +44,9 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.nul_stdout', entrypoint: 'nul_stdout.sh', runtime: 'shell' },
   { ref: 'tests.poison_json', entrypoint: 'poison_json.sh', runtime: 'shell', outputFormat: 'json' },
   { ref: 'tests.deep_json', entrypoint: 'deep_json.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.nap', entrypoint: 'nap.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.param_size', entrypoint: 'param_size.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.param_size_file', entrypoint: 'param_size.sh', runtime: 'shell', outputFormat: 'json', parameterDelivery: 'file', parameterFormat: 'json' },
 ];
 
 export interface ExecutionRowView {
@@ -277,8 +280,13 @@ export class TestDeployment {
     }
   }
 
+  /** The execution's workflow id in this deployment (its bridge queue names it). */
+  workflowId(executionId: number): string {
+    return deploymentNames(`attune-bridge-${this.id}`).executionWorkflowId(executionId);
+  }
+
   async history(executionId: number) {
-    return this.temporal.workflow.getHandle(workflowIdForExecution(executionId)).fetchHistory();
+    return this.temporal.workflow.getHandle(this.workflowId(executionId)).fetchHistory();
   }
 
   /** With RECORD_HISTORIES=1, saves the workflow history as a replay fixture (test/fixtures/histories). */
@@ -288,7 +296,7 @@ export class TestDeployment {
     const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
     const cli = [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p));
     if (!cli) throw new Error('temporal CLI not found in the cache; run scripts/services.sh up');
-    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowIdForExecution(executionId), '--address', SERVICES.temporalAddress, '--namespace', SERVICES.namespace, '--output', 'json']);
+    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', this.workflowId(executionId), '--address', SERVICES.temporalAddress, '--namespace', SERVICES.namespace, '--output', 'json']);
     writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
   }
 

@@ -29,16 +29,23 @@ describe('recorded workflow histories', () => {
   it('cover the main paths and all replay against the current workflow code', async () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     // v1: before the agent steps were split (patch agent-steps-v2); v2: with them; v3: no-op steps skipped;
-    // v4: the claim wait cancellable (cancellable-claim-v1).
+    // v4: the claim wait cancellable (cancellable-claim-v1); v5: the current workflow type, attuneExecutionWorkflow
+    // (eager start, local control steps, prechecks in the claim), plus its re-attach and claim-check paths.
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
-    expect(files).toEqual(expect.arrayContaining(['v1', 'v2', 'v3', 'v4'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`))));
+    const expected = ['v1', 'v2', 'v3', 'v4', 'v5'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
+    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json']));
     const { code, stdout } = await replay(dir);
     expect(stdout).toContain(`${files.length} passed, 0 failed`);
     expect(code).toBe(0);
   });
 
-  it('detects a history the code no longer matches', async () => {
-    const history = readFileSync(path.join(dir, 'v4-completed-json.json'), 'utf8').replace('"name": "prepareExecution"', '"name": "somethingElse"');
+  it.each([
+    ['v4-completed-json.json', 'prepareExecution'],
+    ['v5-completed-json.json', 'claimAgent'],
+  ])('detects a history the code no longer matches (%s, %s renamed)', async (file, activity) => {
+    const original = readFileSync(path.join(dir, file), 'utf8');
+    const history = original.replace(`"name": "${activity}"`, '"name": "somethingElse"');
+    expect(history).not.toBe(original);
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
     writeFileSync(path.join(tmp, 'altered.json'), history);
     const { code, stdout } = await replay(path.join(tmp, 'altered.json'));

@@ -4,6 +4,7 @@ import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '
 import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type LogEntry, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type {
+  AttuneExecutionInput,
   AgentActivities,
   AgentControlActivities,
   BeginResult,
@@ -74,7 +75,7 @@ export interface Scenario {
   prepare?: Stub<{ v: 1; executionId: number; workerId: number; dispatch: DispatchSignal }, PrepareResult>;
   begin?: Stub<{ v: 1; executionId: number; workerId: number }, BeginResult>;
   complete?: Stub<CompleteInput, CompleteResult>;
-  claim?: Stub<{ v: 1; executionId: number }, ClaimResult>;
+  claim?: Stub<{ v: 1; executionId: number; spec?: RunSpec }, ClaimResult>;
   environment?: Stub<RunSpec, EnvironmentResult>;
   verify?: Stub<RunSpec, VersionCheckResult>;
   run?: Stub<RunSpec, RunOutcome>;
@@ -93,6 +94,7 @@ export const FAST: NonNullable<ExecutionWorkflowInput['testTimings']> = {
   runHeartbeatTimeout: '3s',
   environmentHeartbeatTimeout: '3s',
   killWait: '3s',
+  reattachWait: '2s',
 };
 
 export const dispatchFor = (executionId: number, messageId = `dispatch-${executionId}`): DispatchSignal => ({
@@ -270,7 +272,7 @@ export class WorkflowHarness {
    */
   async start(
     scenario: Scenario = {},
-    opts: { dispatch?: boolean; testTimings?: ExecutionWorkflowInput['testTimings'] | null; pool?: string } = {},
+    opts: { dispatch?: boolean; testTimings?: ExecutionWorkflowInput['testTimings'] | null; pool?: string; type?: 'execution' | 'attuneExecution' } = {},
   ): Promise<{ executionId: number; handle: WorkflowHandle<typeof executionWorkflow> }> {
     const executionId = (this.nextId += 1);
     this.scenarios.set(executionId, scenario);
@@ -281,6 +283,18 @@ export class WorkflowHarness {
     const timings = opts.testTimings === undefined ? FAST : opts.testTimings;
     if (timings) input.testTimings = timings;
     const workflowId = `wft-${this.id}-${executionId}`;
+    if (opts.type === 'attuneExecution') {
+      // The current flow: the dispatch rides in the input (the bridge starts it eagerly); none when a cancel came first.
+      const current: AttuneExecutionInput = { ...input, poolTaskQueue: poolTaskQueue(input.pool), dispatch: opts.dispatch === false ? null : dispatchFor(executionId) };
+      const handle = await this.client.workflow.start<typeof executionWorkflow>(WORKFLOW_TYPES.attuneExecution, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [current],
+        workflowExecutionTimeout: '1h',
+      });
+      this.handles.set(executionId, handle);
+      return { executionId, handle };
+    }
     // The execution timeout is only a safety net should a file die before its afterAll; it is longer than every
     // production wait (the server caps activity timeouts at it), so the default-timings assertions hold.
     const common = { workflowId, taskQueue: this.taskQueue, args: [input] as [ExecutionWorkflowInput], workflowExecutionTimeout: '1h' } as const;

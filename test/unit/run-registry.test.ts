@@ -1,0 +1,50 @@
+import { RunRegistry, type TrackedRun } from '../../activities/run-registry';
+import type { RunOutcome } from '../../src/temporal/contracts';
+
+const outcome: RunOutcome = { v: 1, kind: 'exited', exitCode: 0, durationMs: 1, stdout: null, stderr: null, error: null, agentId: 'a' };
+
+function run(): TrackedRun & { finish: () => void; stopped: () => boolean } {
+  let finish!: () => void;
+  let stopped = false;
+  const done = new Promise<RunOutcome>((resolve) => (finish = () => resolve(outcome)));
+  return { outcome: done, progress: () => ({ stdoutBytes: 3, stderrBytes: 0, lastLine: 'x', pid: 9 }), stop: () => (stopped = true), finish, stopped: () => stopped };
+}
+
+describe('the runs of one agent, for re-attaching', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('hands the live run to a re-attach, which cancels the stop that detaching scheduled', () => {
+    const runs = new RunRegistry(1000);
+    const r = run();
+    runs.track(1, r);
+    runs.detach(1);
+    expect(runs.attach(1)).toBe(r);
+    jest.advanceTimersByTime(5000);
+    expect(r.stopped()).toBe(false);
+  });
+
+  it('stops a detached run nobody re-attached to within the window', () => {
+    const runs = new RunRegistry(1000);
+    const r = run();
+    runs.track(1, r);
+    runs.detach(1);
+    jest.advanceTimersByTime(999);
+    expect(r.stopped()).toBe(false);
+    jest.advanceTimersByTime(1);
+    expect(r.stopped()).toBe(true);
+  });
+
+  it('keeps a finished run\'s outcome for the window, then forgets it; an unknown execution has nothing', async () => {
+    const runs = new RunRegistry(1000);
+    const r = run();
+    runs.track(1, r);
+    r.finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    await expect(runs.attach(1)!.outcome).resolves.toEqual(outcome);
+    jest.advanceTimersByTime(1001);
+    expect(runs.attach(1)).toBeNull();
+    expect(runs.attach(2)).toBeNull();
+  });
+});

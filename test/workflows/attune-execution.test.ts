@@ -1,0 +1,148 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { heartbeat, sleep } from '@temporalio/activity';
+import { agentTaskQueue, poolTaskQueue } from '../../src/temporal/names';
+import { WorkflowHarness, dispatchFor, heartbeatUntil, outcome, runSpec } from './harness';
+
+/**
+ * The current execution workflow (attuneExecutionWorkflow) with stub activities on the real server: the
+ * round trips of a plain action, the prechecks a claim answers, the local control steps and their fallback,
+ * the guard, cancels, and re-attaching a run whose heartbeats were lost.
+ */
+const h = new WorkflowHarness();
+beforeAll(() => h.setup(), 120_000);
+afterAll(() => h.teardown(), 60_000);
+
+const V2 = { type: 'attuneExecution' } as const;
+const WITH_STEPS = { executionConfig: { environment: { env_type: 'python', dir_name: '.venv' } }, runtimeVersionConstraint: '>=3.8' };
+
+/** Workflow tasks and activity tasks in the history: the server round trips of one execution (local activities are none). */
+async function roundTrips(executionId: number): Promise<{ workflowTasks: number; activityTasks: number; markers: number }> {
+  const history = await h.handle(executionId).fetchHistory();
+  const events = history.events ?? [];
+  return {
+    workflowTasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+    activityTasks: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
+    markers: events.filter((e) => e.markerRecordedEventAttributes).length,
+  };
+}
+
+describe('the current execution workflow', () => {
+  it('runs a plain action in 5 round trips: prepare and begin local, claim with the spec, run, report local', async () => {
+    const { executionId } = await h.start({}, { ...V2, testTimings: null });
+    await expect(h.result(executionId)).resolves.toEqual({ v: 1, status: 'completed', applied: true });
+    expect(h.steps(executionId)).toEqual(['prepareExecution', 'claimAgent', 'beginExecution', 'runAction', 'completeExecution']);
+    const [prepare, claim, begin, run] = ['prepareExecution', 'claimAgent', 'beginExecution', 'runAction'].map((n) => h.callsOf(executionId, n as never)[0]!);
+    expect(prepare!.input).toEqual({ v: 1, executionId, workerId: 7, dispatch: dispatchFor(executionId) });
+    expect(claim!.input).toEqual({ v: 1, executionId, spec: runSpec(executionId) });
+    expect(claim!.taskQueue).toBe(poolTaskQueue(h.pool));
+    expect(begin!.input).toEqual({ v: 1, executionId, workerId: 7 });
+    expect(run!.input).toEqual({ ...runSpec(executionId), reattachable: true });
+    expect(run!.taskQueue).toBe(agentTaskQueue(h.agentId));
+    expect(run!.heartbeatTimeoutMs).toBe(20_000);
+    // 3 workflow tasks + 2 activity tasks; prepare, begin and complete are local-activity markers, no patch markers.
+    expect(await roundTrips(executionId)).toEqual({ workflowTasks: 3, activityTasks: 2, markers: 3 });
+    expect(await h.patchMarkers(executionId)).toEqual([]);
+  });
+
+  it('schedules the environment step only when the claim says it is needed, and takes the version answer from the claim', async () => {
+    const version = { v: 1 as const, ok: true, interpreter: '/usr/bin/python3', version: '3.11.2', constraint: '>=3.8', error: null };
+    const ready = await h.start({ spec: WITH_STEPS, claim: async () => ({ ...h.liveAgent(), precheck: { environment: 'ready', version } }) }, V2);
+    await expect(h.result(ready.executionId)).resolves.toMatchObject({ status: 'completed' });
+    expect(h.steps(ready.executionId)).toEqual(['prepareExecution', 'claimAgent', 'beginExecution', 'runAction', 'completeExecution']);
+
+    const needed = await h.start({ spec: WITH_STEPS, claim: async () => ({ ...h.liveAgent(), precheck: { environment: 'needed', version: null } }) }, V2);
+    await expect(h.result(needed.executionId)).resolves.toMatchObject({ status: 'completed' });
+    expect(h.steps(needed.executionId)).toEqual(['prepareExecution', 'claimAgent', 'beginExecution', 'ensureEnvironment', 'verifyRuntimeVersion', 'runAction', 'completeExecution']);
+  });
+
+  it('fails before running when the claim reports a version mismatch', async () => {
+    const version = { v: 1 as const, ok: false, interpreter: '/usr/bin/python3', version: '3.7.0', constraint: '>=3.8', error: 'Runtime version mismatch: python 3.7.0' };
+    const { executionId } = await h.start({ spec: WITH_STEPS, claim: async () => ({ ...h.liveAgent(), precheck: { environment: 'none', version } }) }, V2);
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'failed' });
+    expect(h.callsOf(executionId, 'runAction')).toHaveLength(0);
+    expect(h.completeInput(executionId).failure).toEqual({ status: 'failed', error: 'Runtime version mismatch: python 3.7.0' });
+  });
+
+  it('continues a local control step as a regular activity once its local attempts are spent', async () => {
+    const { executionId } = await h.start(
+      {
+        begin: async (_input, ctx) => {
+          if (ctx.call <= 3) throw new Error('PostgreSQL unreachable');
+          return { v: 1, kind: 'running' };
+        },
+      },
+      V2,
+    );
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
+    const begins = h.callsOf(executionId, 'beginExecution');
+    expect(begins.map((c) => c.attempt)).toEqual([1, 2, 3, 1]);
+    expect(h.warnings(executionId)).toContain('control step failed locally; continuing as a regular activity');
+    expect((await roundTrips(executionId)).activityTasks).toBe(3); // claim, the fallback begin, run
+  });
+
+  it('reports the execution failed when a step fails for good (the workflow-level guard)', async () => {
+    const { executionId } = await h.start({ prepare: async () => { throw ApplicationFailure.nonRetryable('snapshot unreadable', 'InvalidExecution'); } }, V2);
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'failed' });
+    expect(h.completeInput(executionId).failure).toEqual({ status: 'failed', error: 'Execution failed in phase preparing: prepareExecution: snapshot unreadable' });
+  });
+
+  it('reports cancelled when started by a cancel that beat the dispatch', async () => {
+    const { executionId } = await h.start({}, { ...V2, dispatch: false });
+    await h.cancel(executionId);
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'cancelled' });
+    expect(h.steps(executionId)).toEqual(['completeExecution']);
+  });
+
+  it('turns a cancel during the run into a kill on the agent', async () => {
+    const { executionId } = await h.start(
+      {
+        run: async (_spec, ctx) => {
+          await ctx.cancel();
+          await heartbeatUntil(ctx.killed);
+          return outcome(h.agentId, { kind: 'cancelled', exitCode: -1 });
+        },
+      },
+      V2,
+    );
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'cancelled' });
+    expect(h.steps(executionId)).toContain('killAction');
+  });
+
+  it('re-attaches to the run on the same agent when its heartbeats were lost, and uses its outcome', async () => {
+    const { executionId } = await h.start(
+      {
+        run: async (spec, ctx) => {
+          if (ctx.call === 1) {
+            heartbeat();
+            await sleep(6_000); // silent past the 3 s heartbeat timeout
+            throw new Error('unreachable');
+          }
+          expect(spec.attach).toBe(true);
+          return outcome(h.agentId, { exitCode: 0 });
+        },
+      },
+      V2,
+    );
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
+    expect(h.callsOf(executionId, 'runAction').map((c) => (c.input as { attach?: boolean }).attach ?? false)).toEqual([false, true]);
+    expect(h.warnings(executionId)).toContain('run heartbeats lost; re-attaching to the run on its agent');
+  }, 30_000);
+
+  it('reports the agent lost when the re-attach finds no run there', async () => {
+    const { executionId } = await h.start(
+      {
+        run: async (_spec, ctx) => {
+          if (ctx.call === 1) {
+            await sleep(6_000);
+            throw new Error('unreachable');
+          }
+          throw ApplicationFailure.nonRetryable('no run to re-attach to', 'RunNotFound');
+        },
+      },
+      V2,
+    );
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'failed' });
+    expect(h.completeInput(executionId).failure?.error).toMatch(/^Agent .* was lost while running the action \(no heartbeat for 3s\)$/);
+    expect(h.callsOf(executionId, 'runAction')).toHaveLength(2);
+  }, 30_000);
+});

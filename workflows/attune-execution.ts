@@ -1,0 +1,100 @@
+import { ActivityFailure, CancellationScope, condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AttuneExecutionInput, DispatchSignal, OutputFormat } from '../src/temporal/contracts';
+import { claimAgentUnlessCancelled, claimOnQueue } from './agent-steps';
+import { runClaimed } from './claimed-run';
+import { controlSteps } from './control-steps';
+import { cancelSignal, dispatchSignal, MAX_CLAIMS, stateQuery } from './execution';
+import { executionTimings } from './options';
+import { endings } from './report';
+import type { ExecutionState, ExecutionWorkflowResult } from './state';
+
+/**
+ * One Attune execution, the current flow: the bridge starts it eagerly with the dispatch in its input (or by
+ * signal-with-start without one, when Attune's cancel came first), prepares and begins it in local
+ * activities, claims an agent that answers with what it already knows, runs there, and reports. A plain
+ * action costs 3 workflow tasks and 2 activity tasks. Whatever fails inside ends in the report (a `failed`
+ * row saying why); what never reaches this code (a Terminate, a payload the server refuses) is the
+ * reconciler's.
+ */
+export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Promise<ExecutionWorkflowResult> {
+  const state: ExecutionState = {
+    phase: input.dispatch ? 'preparing' : 'waiting_dispatch',
+    dispatches: input.dispatch ? 1 : 0,
+    cancelRequested: false,
+    agentId: null,
+    claims: 0,
+    finalStatus: null,
+  };
+  let dispatch: DispatchSignal | null = input.dispatch;
+  setHandler(dispatchSignal, (d) => {
+    state.dispatches += 1;
+    dispatch ??= d;
+  });
+  setHandler(cancelSignal, () => {
+    state.cancelRequested = true;
+  });
+  setHandler(stateQuery, () => state);
+  CancellationScope.current().cancelRequested.catch(() => {
+    state.cancelRequested = true;
+  });
+
+  const timings = executionTimings(input.testTimings);
+  const steps = controlSteps(workflowInfo().taskQueue);
+  const end = endings(steps, input.executionId, state);
+  let outputFormat: OutputFormat = 'text';
+
+  const execute = async (): Promise<ExecutionWorkflowResult> => {
+    await condition(() => dispatch !== null || state.cancelRequested);
+    if (dispatch === null) return end.cancelledBeforeStart('text');
+
+    state.phase = 'preparing';
+    const prepared = await steps.prepareExecution({ v: 1, executionId: input.executionId, workerId: input.workerId, dispatch });
+    if (prepared.kind === 'skip') {
+      log.info('execution fenced: not ours to run', { status: prepared.status, reason: prepared.reason });
+      return end.skipped(prepared.status);
+    }
+    if (prepared.kind === 'invalid') return end.failed(prepared.error, 'text');
+    const spec = prepared.spec;
+    outputFormat = prepared.outputFormat;
+
+    let begun = false;
+    while (state.claims < MAX_CLAIMS) {
+      if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
+      state.phase = 'claiming';
+      state.claims += 1;
+      const claim = await claimAgentUnlessCancelled(input.pool, input.executionId, timings, state, () =>
+        claimOnQueue(input.poolTaskQueue, { v: 1, executionId: input.executionId, spec }, timings),
+      );
+      if (claim === 'cancelled') return end.cancelledBeforeStart(outputFormat);
+      if (claim === null) return end.failed(`No live agent in pool "${input.pool}" claimed the execution within ${timings.claimWait}`, outputFormat);
+      if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
+      if (!begun) {
+        const begin = await steps.beginExecution({ v: 1, executionId: input.executionId, workerId: input.workerId });
+        if (begin.kind === 'skip') return end.skipped(begin.status);
+        if (begin.kind === 'canceling') return end.cancelledBeforeStart(outputFormat);
+        begun = true;
+      }
+      state.agentId = claim.agentId;
+      const ran = await runClaimed(claim, spec, state, timings);
+      if (ran.kind === 'outcome') return end.report({ outcome: ran.outcome, failure: null, outputFormat });
+      if (ran.kind === 'lost' || ran.kind === 'failed') return end.failed(ran.error, outputFormat);
+      if (ran.kind === 'cancelled') return end.cancelledBeforeStart(outputFormat);
+      log.warn('claimed agent never started the run; claiming another', { agentId: claim.agentId });
+    }
+    return end.failed(`Agents of pool "${input.pool}" claimed the execution ${MAX_CLAIMS} times but none started it`, outputFormat);
+  };
+
+  // Reporting must happen even when the workflow itself is being cancelled.
+  return CancellationScope.nonCancellable(async () => {
+    try {
+      return await execute();
+    } catch (err) {
+      // The guard: a failure anywhere before the report still ends in a final row. A failing report is not
+      // retried from here (its activity already retries transient faults): the reconciler has that case.
+      if (state.phase === 'reporting' || state.phase === 'done') throw err;
+      const error = err instanceof ActivityFailure ? `${err.activityType ?? 'activity'}: ${err.cause?.message ?? err.message}` : err instanceof Error ? err.message : String(err);
+      log.error('execution workflow failed before reporting; reporting it failed', { phase: state.phase, error });
+      return end.failed(`Execution failed in phase ${state.phase}: ${error}`, outputFormat);
+    }
+  });
+}
