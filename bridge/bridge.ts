@@ -68,17 +68,32 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await openWithBackoff(lifecycle, 'Temporal visibility', () => legacy.refresh(), retrying);
 
   // Pools whose queues this bridge consumes on the current connection (cleared by a reconnect).
-  const attached = new Map<number, Promise<void>>();
-  const attach = (workerId: number, pool: string): Promise<void> => {
+  const attached = new Map<number, Promise<Consumer[]>>();
+  const attach = async (workerId: number, pool: string): Promise<void> => {
     let pending = attached.get(workerId);
     if (!pending) {
       pending = attachPool(workerId, pool);
       attached.set(workerId, pending);
       pending.catch(() => attached.delete(workerId));
     }
-    return pending;
+    await pending;
   };
-  const attachPool = async (workerId: number, pool: string): Promise<void> => {
+  const detach = async (workerId: number): Promise<boolean> => {
+    const pending = attached.get(workerId);
+    if (!pending) return false;
+    attached.delete(workerId);
+    const consumers = await pending.catch(() => []);
+    await Promise.all(consumers.map((c) => c.detach()));
+    return consumers.length > 0;
+  };
+  /** Attaches every pool of ours that is not idle for good; one that fails is logged and retried by the pool sync. */
+  const attachOwnPools = async () => {
+    for (const own of await listOwnWorkers(db)) {
+      if (own.status !== 'active' && own.openExecutions === 0 && own.quietSeconds >= config.poolDetachSeconds) continue;
+      await attach(own.id, own.name).catch((err: unknown) => log.error({ err, pool: own.name }, 'pool attach failed; retried at the next pool sync'));
+    }
+  };
+  const attachPool = async (workerId: number, pool: string): Promise<Consumer[]> => {
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
@@ -96,14 +111,15 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
       throw err;
     }
     log.info({ pool, workerId }, 'consuming pool queues');
+    return consumers;
   };
 
   amqp.onReconnected(async () => {
     attached.clear(); // the old connection's consumers died with it
     await declareTopology();
-    for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
+    await attachOwnPools();
   });
-  const registry = new PoolRegistry({ client, db, log, attach, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
+  const registry = new PoolRegistry({ client, db, log, attach, detach, detachAfterSeconds: config.poolDetachSeconds, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
   const controlActivities = createControlActivities({ db, publisher, registry, log, codec, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
   const worker = await Worker.create({
     connection,
@@ -116,7 +132,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 
-  for (const own of await listOwnWorkers(db)) await attach(own.id, own.name);
+  await attachOwnPools();
   const running = worker.run();
   const syncOnce = () =>
     registry

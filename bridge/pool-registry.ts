@@ -15,6 +15,10 @@ export interface PoolRegistryDeps {
   bridgeTaskQueue: string;
   /** Called for every pool with a worker row, so this bridge consumes its queues. */
   attach: (workerId: number, pool: string) => Promise<void>;
+  /** Stops consuming a pool's queues; true when it was attached. */
+  detach: (workerId: number) => Promise<boolean>;
+  /** A pool with no live agent and no open execution, unchanged this long, is detached. */
+  detachAfterSeconds: number;
 }
 
 /**
@@ -47,21 +51,37 @@ export class PoolRegistry {
 
     const byPool = new Map<string, AgentSessionInput[]>();
     for (const s of sessions.values()) byPool.set(s.pool, [...(byPool.get(s.pool) ?? []), s]);
+    const unattached = new Set<string>();
     for (const [pool, members] of byPool) {
       const created = await registerDetectedRuntimes(this.deps.db, members.flatMap((m) => m.capabilities.detected_interpreters));
       if (created.length > 0) this.deps.log.info({ pool, runtimes: created }, 'registered runtimes detected by agents');
-      // Queues first, then the row goes active: nothing can be dispatched to a queue not yet declared.
-      await this.deps.attach(await ensureWorkerRow(this.deps.db, pool), pool);
+      // Queues first, then the row goes active: nothing can be dispatched to a queue not yet declared. A pool
+      // whose queues cannot be consumed (the broker's channel limit, say) is not registered: the others still are.
+      const workerId = await ensureWorkerRow(this.deps.db, pool);
+      try {
+        await this.deps.attach(workerId, pool);
+      } catch (err) {
+        unattached.add(pool);
+        this.deps.log.error({ err, pool, workerId }, 'pool queues cannot be consumed: the pool is not registered active (retried at the next sync)');
+        continue;
+      }
       await upsertWorker(this.deps.db, { name: pool, host: members[0]!.hostname, capabilities: poolCapabilities(members) });
     }
     for (const own of await listOwnWorkers(this.deps.db)) {
-      if (!byPool.has(own.name)) {
-        if (own.status === 'active') {
-          await markWorkerInactive(this.deps.db, own.id);
-          this.deps.log.info({ pool: own.name, workerId: own.id }, 'pool has no live agent: worker marked inactive');
-        }
-        await this.deps.attach(own.id, own.name); // keep draining its queues (cancels, late dispatches)
+      if (byPool.has(own.name) && !unattached.has(own.name)) continue;
+      if (own.status === 'active') {
+        await markWorkerInactive(this.deps.db, own.id);
+        this.deps.log.info({ pool: own.name, workerId: own.id }, 'pool has no live agent: worker marked inactive');
+        continue;
       }
+      if (unattached.has(own.name)) continue;
+      // Idle for good: no agent, nothing open, no change for a while. Its channels go back to the budget; its
+      // queues stay (durable) and are consumed again when an agent of the pool appears.
+      if (own.openExecutions === 0 && own.quietSeconds >= this.deps.detachAfterSeconds) {
+        if (await this.deps.detach(own.id)) this.deps.log.info({ pool: own.name, workerId: own.id }, 'idle pool detached: its queues are no longer consumed');
+        continue;
+      }
+      await this.deps.attach(own.id, own.name).catch((err: unknown) => this.deps.log.warn({ err, pool: own.name }, 'inactive pool re-attach failed; retried at the next sync'));
     }
   }
 }

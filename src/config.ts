@@ -86,6 +86,9 @@ const bridgeSchema = z.object({
   ATTUNE_TEMPORAL_PARKING_QUEUE: z.string().min(1).default('attune-temporal.parked'),
   ATTUNE_TEMPORAL_POOL_SYNC_SECONDS: positiveInt.default(10),
   ATTUNE_TEMPORAL_RECONCILE_SECONDS: positiveInt.default(60),
+  // A pool with no live agent, no open execution and no change for this long is detached (its consumers stop):
+  // channels are a broker-wide budget (4 per attached pool). It is attached again when an agent of it appears.
+  ATTUNE_TEMPORAL_POOL_DETACH_SECONDS: z.coerce.number().int().min(1).default(600),
   ATTUNE_TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   ATTUNE__AGENT__BINARY_DIR: z.string().min(1).default('/opt/attune/agent'),
   ATTUNE__AGENT__BOOTSTRAP_TOKEN: z.string().min(1).optional(),
@@ -112,6 +115,7 @@ export function loadBridgeConfig(env: Env = process.env) {
     parkingQueue: c.ATTUNE_TEMPORAL_PARKING_QUEUE,
     poolSyncSeconds: c.ATTUNE_TEMPORAL_POOL_SYNC_SECONDS,
     reconcileSeconds: c.ATTUNE_TEMPORAL_RECONCILE_SECONDS,
+    poolDetachSeconds: c.ATTUNE_TEMPORAL_POOL_DETACH_SECONDS,
     workflowBundle: c.ATTUNE_TEMPORAL_WORKFLOW_BUNDLE,
     agentBinary: { binaryDir: c.ATTUNE__AGENT__BINARY_DIR, bootstrapToken: c.ATTUNE__AGENT__BOOTSTRAP_TOKEN },
     httpPort: c.ATTUNE_TEMPORAL_HTTP_PORT,

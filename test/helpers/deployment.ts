@@ -229,6 +229,11 @@ export class TestDeployment {
     return executionId;
   }
 
+  /** How many consumers the broker counts on a queue. */
+  async consumerCount(name: string): Promise<number> {
+    return (await this.channel.checkQueue(name)).consumerCount;
+  }
+
   /** Deletes a queue on the broker (as an operator or a failover would): its consumers are cancelled by the broker. */
   async deleteQueue(name: string): Promise<void> {
     await this.channel.deleteQueue(name);

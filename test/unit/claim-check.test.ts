@@ -51,6 +51,17 @@ describe('claim-check of a run spec', () => {
     expect(out).toEqual({ v: 1, kind: 'invalid', error: 'Execution 42 parameters and environment are 0.8 MiB; at most 0.5 MiB can be delivered to an action' });
   });
 
+  it('fails the execution when the spec is still too large without its parameters (a huge inline entrypoint)', async () => {
+    const big = ready({ who: 'x' });
+    if (big.kind !== 'ready') throw new Error(big.kind);
+    big.spec.entrypoint = 'echo hi\n'.repeat(200_000);
+    await expect(claimCheckLargeSpec({ artifactsDir, codec }, big)).resolves.toEqual({
+      v: 1,
+      kind: 'invalid',
+      error: "Execution 42 cannot be run: its action's entrypoint and runtime configuration are 1.7 MiB, over the 1 MiB a run spec may take",
+    });
+  });
+
   it('removes the execution\'s files after its report, and only its', async () => {
     await removeClaimChecks(artifactsDir, 42);
     expect(readdirSync(path.join(artifactsDir, '.attune-temporal-parameters')).filter((f) => f.startsWith('42-'))).toEqual([]);

@@ -41,12 +41,26 @@ export async function ensureWorkerRow(db: Pool, name: string): Promise<number> {
   return Number(rows[0]!.id);
 }
 
+export interface OwnWorker {
+  id: number;
+  name: string;
+  status: string;
+  /** Seconds since the row last changed (heartbeats change it while the pool has a live agent). */
+  quietSeconds: number;
+  /** Executions assigned to it that are not final yet. */
+  openExecutions: number;
+}
+
 /** Worker rows this adapter registered (marked in capabilities), for re-attaching consumers at start. */
-export async function listOwnWorkers(db: Pool): Promise<{ id: number; name: string; status: string }[]> {
-  const { rows } = await db.query<{ id: string; name: string; status: string }>(
-    `SELECT id, name, status FROM worker WHERE capabilities ? 'attune_temporal' ORDER BY id`,
+export async function listOwnWorkers(db: Pool): Promise<OwnWorker[]> {
+  const { rows } = await db.query<{ id: string; name: string; status: string; quiet: number; open: string }>(
+    `SELECT w.id, w.name, w.status,
+            EXTRACT(EPOCH FROM NOW() - GREATEST(w.updated, COALESCE(w.last_heartbeat, w.updated)))::float8 AS quiet,
+            (SELECT COUNT(*) FROM execution e
+              WHERE e.worker = w.id AND e.status NOT IN ('completed', 'failed', 'cancelled', 'timeout', 'abandoned')) AS open
+       FROM worker w WHERE w.capabilities ? 'attune_temporal' ORDER BY w.id`,
   );
-  return rows.map((r) => ({ id: Number(r.id), name: r.name, status: r.status }));
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, status: r.status, quietSeconds: r.quiet, openExecutions: Number(r.open) }));
 }
 
 /** Deregister like Attune's shutdown does: the scheduler stops choosing this worker at once. */
