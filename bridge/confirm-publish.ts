@@ -28,3 +28,24 @@ export function publishConfirmed(channel: ConfirmChannel, exchange: string, rout
     });
   });
 }
+
+let routedSeq = 0;
+
+/**
+ * Publishes with `mandatory` and resolves, once confirmed, with whether any queue took the message: the broker
+ * returns an unroutable mandatory message (basic.return) before it confirms it.
+ */
+export async function publishRoutedConfirmed(channel: ConfirmChannel, exchange: string, routingKey: string, content: Buffer, options: Options.Publish): Promise<'routed' | 'unroutable'> {
+  const tag = `${process.pid}-${(routedSeq += 1)}`;
+  let returned = false;
+  const onReturn = (msg: { properties: { headers?: Record<string, unknown> } }) => {
+    if (msg.properties.headers?.['x-attune-temporal-publish-tag'] === tag) returned = true;
+  };
+  channel.on('return', onReturn);
+  try {
+    await publishConfirmed(channel, exchange, routingKey, content, { ...options, mandatory: true, headers: { ...options.headers, 'x-attune-temporal-publish-tag': tag } });
+    return returned ? 'unroutable' : 'routed';
+  } finally {
+    channel.off('return', onReturn);
+  }
+}

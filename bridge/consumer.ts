@@ -118,9 +118,9 @@ async function consumeOn(channel: Channel, spec: QueueSpec, handler: Handler, pa
 
   async function park(msg: ConsumeMessage, reason: string): Promise<void> {
     try {
-      await parking.park(msg, spec.name, reason);
+      await parking.deadLetter(msg, spec.name, reason);
       channel.ack(msg);
-      log.warn({ queue: spec.name, reason }, 'message parked');
+      log.warn({ queue: spec.name, reason }, 'message dead-lettered with its reason (to attune.dlx, then our parking queue)');
     } catch (err) {
       log.error({ err, queue: spec.name }, 'could not park message; requeueing');
       setTimeout(() => safely(() => channel.nack(msg, false, true)), RETRY_DELAY_MS);

@@ -1,10 +1,15 @@
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, Options } from 'amqplib';
+import { EXCHANGES } from '../src/attune/topology';
 import type { AmqpConnection } from './amqp-connection';
-import { publishConfirmed } from './confirm-publish';
+import { publishConfirmed, publishRoutedConfirmed } from './confirm-publish';
+
+const ORIGIN_HEADERS = ['x-original-queue', 'x-original-exchange', 'x-original-routing-key'] as const;
 
 /**
- * Our parking queue for messages we will not process. A nack cannot carry a reason and Attune's DLX
- * binding never matches, so we republish the original body with the reason in headers, then ack.
+ * Messages we will not process. They are dead-lettered the way Attune's components do it — to `attune.dlx`
+ * with their original routing key — but published by us (a nack cannot carry a reason), with the reason in
+ * `x-parked-reason`, confirmed, and only then acked: everything bound to `attune.dlx` sees them. Our own
+ * dead-letter queue is one of those; its consumer moves what carries our reason to the parking queue.
  */
 export class Parking {
   constructor(
@@ -12,10 +17,24 @@ export class Parking {
     readonly queue: string,
   ) {}
 
+  /** Dead-letters a message of one of Attune's queues with our reason; parks it directly if nothing is bound for it. */
+  async deadLetter(msg: ConsumeMessage, fromQueue: string, reason: string): Promise<void> {
+    const channel = await this.amqp.confirmChannel();
+    const routed = await publishRoutedConfirmed(channel, EXCHANGES.dlx, msg.fields.routingKey, msg.content, this.options(msg, fromQueue, reason));
+    if (routed === 'unroutable') await this.park(msg, fromQueue, reason);
+  }
+
+  /** Puts a message into the parking queue, its reason and origin in headers (an origin it already carries is kept). */
   async park(msg: ConsumeMessage, fromQueue: string, reason: string): Promise<void> {
     const channel = await this.amqp.confirmChannel();
     // The default exchange routes by queue name: straight into our parking queue.
-    await publishConfirmed(channel, '', this.queue, msg.content, {
+    await publishConfirmed(channel, '', this.queue, msg.content, this.options(msg, fromQueue, reason));
+  }
+
+  private options(msg: ConsumeMessage, fromQueue: string, reason: string): Options.Publish {
+    const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
+    const origin = Object.fromEntries(ORIGIN_HEADERS.filter((h) => typeof headers[h] === 'string').map((h) => [h, headers[h]]));
+    return {
       persistent: true,
       contentType: msg.properties.contentType as string | undefined,
       messageId: msg.properties.messageId as string | undefined,
@@ -26,7 +45,8 @@ export class Parking {
         'x-original-queue': fromQueue,
         'x-original-exchange': msg.fields.exchange,
         'x-original-routing-key': msg.fields.routingKey,
+        ...origin,
       },
-    });
+    };
   }
 }

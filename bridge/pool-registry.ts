@@ -123,10 +123,12 @@ export async function listAgentSessions(client: Client, query: string, onUndecod
 export function poolCapabilities(members: AgentSessionInput[]): Record<string, unknown> {
   const caps: AgentCapabilities[] = members.map((m) => m.capabilities);
   const runtimes = [...new Set(caps.flatMap((c) => c.runtimes))];
-  const versions: Record<string, string[]> = {};
+  // Keys come from the agents: a Map, so a runtime named "__proto__" is just a name.
+  const versionSets = new Map<string, Set<string>>();
   for (const c of caps) {
-    for (const [name, list] of Object.entries(c.runtime_versions)) versions[name] = [...new Set([...(versions[name] ?? []), ...list])].sort().reverse();
+    for (const [name, list] of Object.entries(c.runtime_versions)) versionSets.set(name, new Set([...(versionSets.get(name) ?? []), ...list]));
   }
+  const versions = Object.fromEntries([...versionSets].map(([name, set]) => [name, [...set].sort().reverse()]));
   const interpreters = new Map<string, AgentCapabilities['detected_interpreters'][number]>();
   for (const d of caps.flatMap((c) => c.detected_interpreters)) interpreters.set(`${d.name}|${d.path}|${d.version ?? ''}`, d);
   return {

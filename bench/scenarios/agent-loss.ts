@@ -1,4 +1,4 @@
-import { RUN_HEARTBEAT_TIMEOUT } from '../../workflows/options';
+import { REATTACH_WAIT, RUN_HEARTBEAT_TIMEOUT } from '../../workflows/options';
 import type { BenchConfig } from '../config';
 import type { BenchHarness } from '../harness';
 import { log } from '../log';
@@ -14,6 +14,8 @@ export async function measureAgentLoss(bench: BenchHarness, cfg: BenchConfig): P
   const { d } = bench;
   log(`agent loss: SIGKILL of the agent mid-action, ${cfg.lossTrials} trial(s) (each waits out the heartbeat timeout)`);
   const runHeartbeatTimeoutSeconds = Number(String(RUN_HEARTBEAT_TIMEOUT).replace(/s$/, ''));
+  // Dead-agent detection by design: the heartbeat timeout, then the re-attach that no agent picks up.
+  const reattachWaitSeconds = Number(String(REATTACH_WAIT).replace(/s$/, ''));
   const trials: { seconds: number; finalStatus: string }[] = [];
   for (let i = 0; i < cfg.lossTrials; i++) {
     const agent = d.agents[0]!.child.exitCode === null && d.agents[0]!.child.signalCode === null ? d.agents[0]! : d.startAgent();
@@ -39,5 +41,5 @@ export async function measureAgentLoss(bench: BenchHarness, cfg: BenchConfig): P
     }
   }
   const s = summarize(trials.map((t) => t.seconds));
-  return { unit: 's', killToFinalStatus: s, finalStatus: trials.map((t) => t.finalStatus), runHeartbeatTimeoutSeconds, ratioToHeartbeatTimeout: ratio(s.p50, runHeartbeatTimeoutSeconds) };
+  return { unit: 's', killToFinalStatus: s, finalStatus: trials.map((t) => t.finalStatus), runHeartbeatTimeoutSeconds, reattachWaitSeconds, ratioToHeartbeatTimeout: ratio(s.p50, runHeartbeatTimeoutSeconds), ratioToDetectionBudget: ratio(s.p50, runHeartbeatTimeoutSeconds + reattachWaitSeconds) };
 }

@@ -121,5 +121,8 @@ export interface AgentLossFigures {
   killToFinalStatus: Summary;
   finalStatus: string[];
   runHeartbeatTimeoutSeconds: number;
+  /** The re-attach wait that follows the heartbeat timeout (absent from results before the re-attach). */
+  reattachWaitSeconds?: number;
+  ratioToDetectionBudget?: number;
   ratioToHeartbeatTimeout: number;
 }

@@ -1,3 +1,5 @@
+import { ownValue, pointerTokens, setOwn } from './own-keys';
+
 /** Attune's marker for a value that was moved out of a row into `execution_secret_value`. */
 export const SECRET_MARKER = { $attune_secret: true, redacted: true } as const;
 
@@ -11,13 +13,14 @@ const escape = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 export function secretOutputPaths(schema: unknown, prefix = ''): string[] {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return [];
   const s = schema as Record<string, unknown>;
-  const fields = s.properties !== null && typeof s.properties === 'object' ? (s.properties as Record<string, unknown>) : s;
+  const properties = ownValue(s, 'properties');
+  const fields = properties !== null && typeof properties === 'object' ? (properties as Record<string, unknown>) : s;
   const paths: string[] = [];
   for (const [key, field] of Object.entries(fields)) {
     if (field === null || typeof field !== 'object' || Array.isArray(field)) continue;
     const pointer = `${prefix}/${escape(key)}`;
-    if ((field as { secret?: unknown }).secret === true) paths.push(pointer);
-    else if ((field as { properties?: unknown }).properties) paths.push(...secretOutputPaths(field, pointer));
+    if (ownValue(field, 'secret') === true) paths.push(pointer);
+    else if (ownValue(field, 'properties')) paths.push(...secretOutputPaths(field, pointer));
   }
   return paths;
 }
@@ -31,16 +34,18 @@ export function redactAt(data: unknown, paths: string[]): { redacted: unknown; t
   if (paths.length === 0 || data === null || typeof data !== 'object') return { redacted: data, taken };
   const copy = structuredClone(data) as Record<string, unknown>;
   for (const pointer of paths) {
-    const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-    let node: Record<string, unknown> | undefined = copy;
+    const parts = pointerTokens(pointer);
+    if (parts.length === 0) continue;
+    // Own keys only: a schema or pointer naming __proto__ or constructor never reaches a prototype.
+    let node: object | undefined = copy;
     for (const part of parts.slice(0, -1)) {
-      const next: unknown = node?.[part];
-      node = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : undefined;
+      const next: unknown = node === undefined ? undefined : ownValue(node, part);
+      node = next !== null && typeof next === 'object' ? next : undefined;
     }
     const last = parts[parts.length - 1]!;
-    if (node && Object.prototype.hasOwnProperty.call(node, last)) {
-      taken.set(pointer, node[last]);
-      node[last] = { ...SECRET_MARKER };
+    if (node && Object.hasOwn(node, last)) {
+      taken.set(pointer, ownValue(node, last));
+      setOwn(node, last, { ...SECRET_MARKER });
     }
   }
   return { redacted: copy, taken };

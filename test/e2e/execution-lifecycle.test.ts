@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { newEnvelope } from '../../src/attune/envelope';
-import { ROUTING } from '../../src/attune/topology';
+import { EXCHANGES, ROUTING } from '../../src/attune/topology';
 import { TestDeployment, eventually } from '../helpers/deployment';
 import { isAlive } from '../helpers/processes';
 
@@ -98,7 +98,8 @@ describe('an execution dispatched by Attune', () => {
     expect(d.messagesFor(id, 'ExecutionStatusChanged').filter((m) => m.payload.new_status === 'running')).toHaveLength(1);
   });
 
-  it('parks a malformed message and one of an unknown type with reasons, and keeps consuming', async () => {
+  it('dead-letters a malformed message and one of an unknown type to attune.dlx with reasons, parks them, and keeps consuming', async () => {
+    const onDlx = await d.observe(EXCHANGES.dlx, ROUTING.dispatch(d.workerId));
     await d.publish(ROUTING.dispatch(d.workerId), Buffer.from('{not json'));
     await d.publish(ROUTING.dispatch(d.workerId), newEnvelope('SomethingElse', { execution_id: 1 }, 'executor'));
     await d.publish(ROUTING.dispatch(d.workerId), newEnvelope('ExecutionRequested', { execution_id: 'x' }, 'executor'));
@@ -108,12 +109,17 @@ describe('an execution dispatched by Attune', () => {
       const found = await d.parked();
       return found.length >= 3 ? found : undefined;
     }, 10_000, 'three parked messages');
-    expect(parked.map((p) => p.reason)).toEqual([
+    const reasons = [
       expect.stringMatching(/^body is not JSON/),
       'unexpected message_type "SomethingElse" on the executions queue',
       expect.stringMatching(/^invalid ExecutionRequested payload: execution_id/),
-    ]);
-    expect(parked[0]!.body).toBe('{not json');
+    ];
+    expect(parked.map((p) => p.reason)).toEqual(expect.arrayContaining(reasons));
+    expect(parked).toHaveLength(3);
+    expect(parked.map((p) => p.body)).toContain('{not json');
+    // Attune's way: published to attune.dlx with the original routing key, so whatever is bound there sees them.
+    expect(onDlx.map((m) => m.headers['x-parked-reason'])).toEqual(expect.arrayContaining(reasons));
+    expect(onDlx.every((m) => m.headers['x-original-queue'] === `worker.${d.workerId}.executions`)).toBe(true);
   });
 });
 

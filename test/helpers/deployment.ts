@@ -229,6 +229,15 @@ export class TestDeployment {
     return executionId;
   }
 
+  /** Binds a private queue to `exchange` with `routingKey` (as another consumer of it would) and collects what arrives. */
+  async observe(exchange: string, routingKey: string): Promise<{ body: string; headers: Record<string, unknown> }[]> {
+    const seen: { body: string; headers: Record<string, unknown> }[] = [];
+    const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
+    await this.channel.bindQueue(queue, exchange, routingKey);
+    await this.channel.consume(queue, (msg) => msg && seen.push({ body: msg.content.toString('utf8'), headers: (msg.properties.headers ?? {}) as Record<string, unknown> }), { noAck: true });
+    return seen;
+  }
+
   /** How many consumers the broker counts on a queue. */
   async consumerCount(name: string): Promise<number> {
     return (await this.channel.checkQueue(name)).consumerCount;

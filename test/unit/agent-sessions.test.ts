@@ -68,7 +68,7 @@ describe('listAgentSessions', () => {
     const lines: string[] = [];
     const log = pino({ level: 'warn' }, { write: (s: string) => lines.push(s) });
     const db = { query: async () => ({ rows: [] }) };
-    const registry = new PoolRegistry({ client, db: db as never, log, bridgeTaskQueue: 'q', attach: async () => undefined });
+    const registry = new PoolRegistry({ client, db: db as never, log, bridgeTaskQueue: 'q', attach: async () => undefined, detach: async () => false, detachAfterSeconds: 600 });
     for (let i = 0; i < 3; i++) await registry.sync();
     const warnings = lines.map((l) => JSON.parse(l) as { msg: string; workflowId?: string }).filter((l) => l.workflowId === 'attune-agent-foreign');
     expect(warnings).toHaveLength(1);
