@@ -43,7 +43,8 @@ export async function publishRoutedConfirmed(channel: ConfirmChannel, exchange: 
   };
   channel.on('return', onReturn);
   try {
-    await publishConfirmed(channel, exchange, routingKey, content, { ...options, mandatory: true, headers: { ...options.headers, 'x-attune-temporal-publish-tag': tag } });
+    const headers: Record<string, unknown> = { ...(options.headers as Record<string, unknown> | undefined), 'x-attune-temporal-publish-tag': tag };
+    await publishConfirmed(channel, exchange, routingKey, content, { ...options, mandatory: true, headers });
     return returned ? 'unroutable' : 'routed';
   } finally {
     channel.off('return', onReturn);

@@ -234,7 +234,7 @@ export class TestDeployment {
     const seen: { body: string; headers: Record<string, unknown> }[] = [];
     const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
     await this.channel.bindQueue(queue, exchange, routingKey);
-    await this.channel.consume(queue, (msg) => msg && seen.push({ body: msg.content.toString('utf8'), headers: (msg.properties.headers ?? {}) as Record<string, unknown> }), { noAck: true });
+    await this.channel.consume(queue, (msg) => msg && seen.push({ body: msg.content.toString('utf8'), headers: msg.properties.headers ?? {} }), { noAck: true });
     return seen;
   }
 
