@@ -11,6 +11,8 @@ import { runSetupCommand } from './setup-command';
 import { interpreterVersion } from './interpreter-version';
 
 export const READY_MARKER = '.attune-runtime-ready';
+/** Attune's own marker, which tools and people look for: the SHA-256 (hex, no newline) of the dependency manifest. */
+export const ATTUNE_DEPS_MARKER = '.attune_deps_installed';
 const SETUP_TIMEOUT_MS = 30 * 60_000;
 
 export interface EnvironmentDeps {
@@ -134,6 +136,8 @@ export async function ensureEnvironment(deps: EnvironmentDeps, spec: RunSpec): P
       const deps2 = await runSetupCommand(install.map((a) => applyTemplate(a, { ...vars, interpreter: interp })), { cwd: packDir, env, signal: ctx.cancellationSignal, timeoutMs: SETUP_TIMEOUT_MS });
       if (deps2.spawnError) return result('failed', `Failed to run dependency install command '${install[0]}': ${deps2.spawnError}`);
       if (deps2.exitCode !== 0) return result('failed', `Dependency installation failed (exit ${deps2.exitCode}, stderr_bytes=${deps2.stderrBytes})`);
+      // Written after a successful install only, as Attune does; our own readiness is the content-addressed key.
+      await writeFile(path.join(tmp, ATTUNE_DEPS_MARKER), createHash('sha256').update(readFileSync(location.manifestPath)).digest('hex'));
     }
     await writeFile(path.join(tmp, READY_MARKER), location.key);
     await rm(setupHome, { recursive: true, force: true });

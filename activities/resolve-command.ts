@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectedRuntime, RunSpec } from '../src/temporal/contracts';
 import { findOnPath } from './agent/find-on-path';
@@ -41,6 +41,8 @@ export function resolveCommand(
 
   if (runtime === 'native' || (runtime === null && !config.interpreter?.binary)) {
     if (!useFile) throw new Error(`Invalid action: Native runtime requires code_path to be set`);
+    // Attune's check and words, before anything is spawned.
+    if ((statSync(candidate).mode & 0o111) === 0) throw new Error(`Execution failed: Binary is not executable: ${candidate}`);
     return { file: candidate, args: [], cwd, packDir, inlineScript: null, templateVars };
   }
 
@@ -77,5 +79,10 @@ function resolveInterpreter(spec: RunSpec, opts: { pathVar: string | undefined; 
   // detected for the same runtime, as Attune's agent does when it auto-registers a runtime.
   const detected = opts.detected.find((d) => d.name === spec.runtimeName);
   if (detected) return detected.path;
+  // This agent has no such runtime at all: Attune's worker says so in these words (its runtime registry lacks it).
+  if (spec.runtimeName !== null) {
+    const available = [...new Set([...opts.detected.map((d) => d.name), 'native'])].join(', ');
+    throw new Error(`Runtime not found: Runtime '${spec.runtimeName}' not found for action: ${spec.actionRef} (available: ${available})`);
+  }
   throw new Error(`Setup error: Interpreter '${configured}' is not available for action '${spec.actionRef}' on this worker`);
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DetectedRuntime, RunOutcome, RunProgress, RunSpec } from '../src/temporal/contracts';
@@ -91,6 +92,7 @@ async function follow(deps: RunActionDeps, spec: RunSpec, tracked: TrackedRun): 
 
 async function performRun(deps: RunActionDeps, given: RunSpec, controller: AbortController, onStarted: (progress: () => RunProgress) => void): Promise<RunOutcome> {
   const scratch = await mkdtemp(path.join(os.tmpdir(), `attune-exec-${given.executionId}-`));
+  let scriptFile: string | null = null;
   const base = (): Omit<RunOutcome, 'kind'> => ({ v: 1, exitCode: -1, durationMs: 0, stdout: null, stderr: null, error: null, agentId: deps.agentId });
   try {
     let spec = given;
@@ -119,9 +121,12 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     }
     const args = [...command.args];
     if (command.inlineScript) {
-      const scriptFile = path.join(scratch, `exec_${spec.executionId}${command.inlineScript.extension}`);
+      // Attune's name and place: <tmp>/attune/inline_actions/exec_<id>_<6 random chars><ext>, created exclusively.
+      const inlineDir = path.join(os.tmpdir(), 'attune', 'inline_actions');
+      await mkdir(inlineDir, { recursive: true, mode: 0o700 });
+      scriptFile = path.join(inlineDir, `exec_${spec.executionId}_${randomBytes(3).toString('hex')}${command.inlineScript.extension}`);
       const { code, injectShellHelpers } = command.inlineScript;
-      await writeFile(scriptFile, injectShellHelpers ? shellHelperScript(spec.parameters, code) : code, { mode: 0o500 });
+      await writeFile(scriptFile, injectShellHelpers ? shellHelperScript(spec.parameters, code) : code, { mode: 0o500, flag: 'wx' });
       await chmod(scriptFile, 0o500);
       args.push(scriptFile);
       if (injectShellHelpers) stdin = null; // the wrapper carries the parameters
@@ -154,6 +159,7 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
   } finally {
     deps.kills.unregister(given.executionId);
     await rm(scratch, { recursive: true, force: true });
+    if (scriptFile) await rm(scriptFile, { force: true });
   }
 }
 

@@ -38,6 +38,8 @@ export function handleAgentBinary(config: AgentBinaryConfig, url: URL, req: Inco
   if (!arch) return json(res, 400, { error: 'unsupported arch: use x86_64, aarch64 or arm64' }), true;
   const file = tarball(config.binaryDir, arch);
   if (!existsSync(file) || !existsSync(`${file}.sha256`)) return json(res, 404, { error: `no agent bundle for ${arch}` }), true;
+  // Token-gated: no shared cache may keep it.
+  res.setHeader('Cache-Control', 'private, no-store');
   if (checksum) {
     res.setHeader('Content-Type', 'text/plain');
     res.end(`${readFileSync(`${file}.sha256`, 'utf8').trim().split(/\s+/)[0]}  attune-agent.tar.gz\n`);
@@ -46,9 +48,16 @@ export function handleAgentBinary(config: AgentBinaryConfig, url: URL, req: Inco
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Content-Disposition', 'attachment; filename="attune-agent"');
-  res.setHeader('Cache-Control', 'public, max-age=3600');
   res.setHeader('Content-Length', statSync(file).size);
-  createReadStream(file).pipe(res);
+  // A tarball that cannot be read (removed, unreadable, a disk error) ends this response, never the bridge.
+  const stream = createReadStream(file);
+  stream.once('error', () => {
+    if (res.headersSent) return void res.destroy();
+    res.removeHeader('Content-Length');
+    res.removeHeader('Content-Disposition');
+    json(res, 500, { error: 'agent bundle unreadable' });
+  });
+  stream.pipe(res);
   return true;
 }
 

@@ -23,7 +23,7 @@ export async function claimCheckLargeSpec(deps: { artifactsDir: string; codec: E
   const size = claimCheckSize(large);
   if (size <= CLAIM_CHECK_THRESHOLD_BYTES) return withinSpecLimit(prepared);
   if (size > maxBytes) {
-    return { v: 1, kind: 'invalid', error: `Execution ${spec.executionId} parameters and environment are ${(size / MiB).toFixed(1)} MiB; at most ${(maxBytes / MiB).toFixed(maxBytes % MiB === 0 ? 0 : 1)} MiB can be delivered to an action` };
+    return { v: 1, kind: 'invalid', markRunningFirst: true, error: `Execution ${spec.executionId} parameters and environment are ${(size / MiB).toFixed(1)} MiB; at most ${(maxBytes / MiB).toFixed(maxBytes % MiB === 0 ? 0 : 1)} MiB can be delivered to an action` };
   }
   const ref = await writeClaimCheck(deps.artifactsDir, spec.executionId, large, deps.codec);
   const checked: RunSpec = { ...spec, parameters: {}, executionEnv: {}, contextEnv: {}, parametersRef: ref };
@@ -36,6 +36,7 @@ function withinSpecLimit(prepared: PrepareResult & { kind: 'ready' }): PrepareRe
   return {
     v: 1,
     kind: 'invalid',
+    markRunningFirst: true,
     error: `Execution ${prepared.spec.executionId} cannot be run: its action's entrypoint and runtime configuration are ${(bytes / MiB).toFixed(1)} MiB, over the ${MAX_SPEC_BYTES / MiB} MiB a run spec may take`,
   };
 }

@@ -10,6 +10,7 @@ import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
 import { classifyFault } from '../src/attune/fault';
 import { storableJson } from '../src/attune/storable-json';
+import { writeResultFile } from './result-file';
 
 /**
  * Final report: write status and result (never over a row already terminal), then publish
@@ -33,6 +34,9 @@ export async function completeExecution(
   try {
     if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
     report.result = storableJson(report.result);
+    if (report.result.data !== undefined && !(await writeResultFile(deps.artifactsDir, input.executionId, report.result.data))) {
+      deps.log.warn({ executionId: input.executionId }, 'result.json could not be written to the artifacts directory');
+    }
     written = await markFinished(deps.db, input.executionId, report.status, report.result);
   } catch (err) {
     const fault = classifyFault(err);

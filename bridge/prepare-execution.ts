@@ -20,7 +20,8 @@ export interface PrepareDeps {
   jwtSecret: string | undefined;
 }
 
-const invalid = (error: string): PrepareResult => ({ v: 1, kind: 'invalid', error });
+/** A failure Attune's worker finds while preparing the context, after it marked the row running. */
+const invalid = (error: string): PrepareResult => ({ v: 1, kind: 'invalid', error, markRunningFirst: true });
 
 /**
  * Loads the execution and what it runs, checks it is still ours to run, and resolves everything the
@@ -35,7 +36,8 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     return { v: 1, kind: 'skip', status: row.status, reason: `execution is assigned to worker ${row.worker ?? 'none'}, not ${input.workerId}` };
   }
   if (input.dispatch.releaseId !== row.pack_release || input.dispatch.releaseDigest !== row.pack_release_digest) {
-    return invalid(`Execution ${row.id} release identity in MQ does not match its durable snapshot`);
+    // Found before Attune's worker marks anything running: failed from `scheduled` (see README, differences).
+    return { v: 1, kind: 'invalid', error: `Execution ${row.id} release identity in MQ does not match its durable snapshot` };
   }
   const snapshot = row.executable_snapshot?.executable;
   const action = (snapshot?.action as ActionRow | undefined) ?? (await findAction(deps.db, row.action, row.action_ref));
@@ -49,7 +51,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
   try {
     await restoreSecrets(deps, row.id, parameters);
   } catch (err) {
-    return invalid(`Failed to prepare execution context: Failed to restore secret parameters for execution ${row.id}: ${(err as Error).message}`);
+    return invalid(`Failed to prepare execution context: Internal error: Failed to restore secret parameters for execution ${row.id}: ${(err as Error).message}`);
   }
   const executionEnv = stringMap(row.env_vars);
   if (executionEnv === null) return invalid('Failed to prepare execution context: Validation error: Execution env_vars must be an object with string values');
@@ -113,7 +115,7 @@ async function restoreSecrets(deps: PrepareDeps, executionId: number, parameters
   if (!key) throw new Error('No encryption key configured');
   const hash = attuneKeyHash(key);
   for (const secret of secrets) {
-    if (secret.encryption_key_hash !== null && secret.encryption_key_hash !== hash) throw new Error(`Encryption key hash mismatch for secret path '${secret.json_path}'`);
+    if (secret.encryption_key_hash !== null && secret.encryption_key_hash !== hash) throw new Error(`Encryption error: Encryption key hash mismatch for secret path '${secret.json_path}'`);
     if (typeof secret.encrypted_value !== 'string') throw new Error(`Secret at '${secret.json_path}' is not an encrypted string`);
     setAtPointer(parameters, secret.json_path, decryptAttuneJson(secret.encrypted_value, key));
   }

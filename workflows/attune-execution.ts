@@ -53,7 +53,14 @@ export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Prom
       log.info('execution fenced: not ours to run', { status: prepared.status, reason: prepared.reason });
       return end.skipped(prepared.status);
     }
-    if (prepared.kind === 'invalid') return end.failed(prepared.error, 'text');
+    if (prepared.kind === 'invalid') {
+      // As Attune's worker: running first (started_at, the status message), then failed with the reason.
+      if (prepared.markRunningFirst === true) {
+        const begin = await steps.beginExecution({ v: 1, executionId: input.executionId, workerId: input.workerId });
+        if (begin.kind === 'skip') return end.skipped(begin.status);
+      }
+      return end.failed(prepared.error, 'text');
+    }
     const spec = prepared.spec;
     outputFormat = prepared.outputFormat;
 

@@ -233,7 +233,12 @@ export interface AgentControlActivities {
 
 export type PrepareResult =
   | { v: 1; kind: 'ready'; spec: RunSpec; outputFormat: OutputFormat }
-  | { v: 1; kind: 'invalid'; error: string }
+  /**
+   * `markRunningFirst`: Attune's worker sets the row `running` (started_at, status message) before it finds this
+   * failure while preparing the context (secrets, env vars, API identity…), then fails it; the current workflow
+   * does the same. Absent: failed straight from `scheduled` (a release-pin mismatch, found before Attune runs).
+   */
+  | { v: 1; kind: 'invalid'; error: string; markRunningFirst?: boolean }
   | { v: 1; kind: 'skip'; status: string; reason: string };
 
 export type BeginResult = { v: 1; kind: 'running' } | { v: 1; kind: 'canceling' } | { v: 1; kind: 'skip'; status: string };

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ROUTING } from '../../src/attune/topology';
 import { newEnvelope } from '../../src/attune/envelope';
@@ -39,6 +40,9 @@ describe('action semantics', () => {
     const data1 = r1.result!.data as { six: string; prefix: string; executable: string };
     expect(data1.six).toBe('1.16.0');
     expect(data1.prefix.startsWith(path.join(d.dir, 'runtime_envs', 'sha256'))).toBe(true);
+    // Attune's marker too: the SHA-256 of the manifest the environment was installed from.
+    const manifest = readFileSync(path.join(d.packsDir, 'pydeps', 'requirements.txt'));
+    expect(readFileSync(path.join(data1.prefix, '.attune_deps_installed'), 'utf8')).toBe(createHash('sha256').update(manifest).digest('hex'));
 
     const second = await d.dispatch('pydeps.uses_six');
     const r2 = await d.waitForCompletion(second);

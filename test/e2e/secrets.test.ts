@@ -75,7 +75,7 @@ describe('a secret parameter', () => {
     expect(stored.rows[0]!.encryption_key_hash).toBe(attuneKeyHash(TEST_ATTUNE_ENCRYPTION_KEY));
   });
 
-  it('a secret the bridge cannot decrypt fails the execution clearly before anything runs', async () => {
+  it('a secret the bridge cannot decrypt fails the execution clearly before anything runs, after marking it running as Attune does', async () => {
     const id = await d.createExecution('tests.secret_check', { password: { $attune_secret: true, redacted: true } });
     await d.db.query(
       `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
@@ -85,7 +85,10 @@ describe('a secret parameter', () => {
     await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
     const row = await d.waitForCompletion(id);
     expect(row.status).toBe('failed');
-    expect(row.result!.error).toBe(`Failed to prepare execution context: Failed to restore secret parameters for execution ${id}: Encryption key hash mismatch for secret path '/password'`);
+    expect(row.result!.error).toBe(`Failed to prepare execution context: Internal error: Failed to restore secret parameters for execution ${id}: Encryption error: Encryption key hash mismatch for secret path '/password'`);
+    // As Attune's worker: running first (started_at set, the status message published), then failed.
+    expect(row.started_at).not.toBeNull();
+    expect(d.messagesFor(id, 'ExecutionStatusChanged').map((m) => m.payload.new_status)).toEqual(['running', 'failed']);
     expect(existsSync(`${d.markerDir}/secret.${id}`)).toBe(false);
   });
 });

@@ -48,7 +48,7 @@ describe('claim-check of a run spec', () => {
 
   it('fails the execution with the sizes when they exceed the bound', async () => {
     const out = await claimCheckLargeSpec({ artifactsDir, codec, maxBytes: CLAIM_CHECK_THRESHOLD_BYTES * 2 }, ready({ big: 'z'.repeat(CLAIM_CHECK_THRESHOLD_BYTES * 3) }));
-    expect(out).toEqual({ v: 1, kind: 'invalid', error: 'Execution 42 parameters and environment are 0.8 MiB; at most 0.5 MiB can be delivered to an action' });
+    expect(out).toEqual({ v: 1, kind: 'invalid', markRunningFirst: true, error: 'Execution 42 parameters and environment are 0.8 MiB; at most 0.5 MiB can be delivered to an action' });
   });
 
   it('fails the execution when the spec is still too large without its parameters (a huge inline entrypoint)', async () => {
@@ -58,6 +58,7 @@ describe('claim-check of a run spec', () => {
     await expect(claimCheckLargeSpec({ artifactsDir, codec }, big)).resolves.toEqual({
       v: 1,
       kind: 'invalid',
+      markRunningFirst: true,
       error: "Execution 42 cannot be run: its action's entrypoint and runtime configuration are 1.7 MiB, over the 1 MiB a run spec may take",
     });
   });

@@ -86,6 +86,15 @@ describe('the current execution workflow', () => {
     expect(h.completeInput(executionId).failure).toEqual({ status: 'failed', error: 'Execution failed in phase preparing: prepareExecution: snapshot unreadable' });
   });
 
+  it('marks the row running before failing it when prepare found the failure while preparing the context (as Attune)', async () => {
+    const context = await h.start({ prepare: async () => ({ v: 1, kind: 'invalid', error: 'Failed to prepare execution context: x', markRunningFirst: true }) }, V2);
+    await expect(h.result(context.executionId)).resolves.toMatchObject({ status: 'failed' });
+    expect(h.steps(context.executionId)).toEqual(['prepareExecution', 'beginExecution', 'completeExecution']);
+    const pinned = await h.start({ prepare: async () => ({ v: 1, kind: 'invalid', error: 'release identity in MQ does not match' }) }, V2);
+    await expect(h.result(pinned.executionId)).resolves.toMatchObject({ status: 'failed' });
+    expect(h.steps(pinned.executionId)).toEqual(['prepareExecution', 'completeExecution']);
+  });
+
   it('reports cancelled when started by a cancel that beat the dispatch', async () => {
     const { executionId } = await h.start({}, { ...V2, dispatch: false });
     await h.cancel(executionId);
