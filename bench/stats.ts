@@ -75,3 +75,11 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
     await sleep(everyMs);
   }
 }
+
+/** User + system CPU time of a process so far, in milliseconds (/proc/<pid>/stat, clock ticks of 100 Hz). */
+export function cpuTimeMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command: state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

@@ -23,7 +23,7 @@ interface Tput {
 export interface TableInput {
   meta: { date: string; quick: boolean; file?: string; durationSeconds?: number; loadavgAtEnd?: number[]; machine: { nproc: number; cpuModel: string; memTotalMiB: number; kernel: string; node: string; loadavgAtStart: number[] } };
   latency: Record<'dispatchToStart' | 'exitToCompleted' | 'endToEnd', Floors>;
-  throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[] };
+  throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[]; bridge?: { cpuMsPer1000: number; peakRssMiB: number } };
   history?: { roundTrips?: { adapter: number; engineFloor: number; gate: number } };
   agent: {
     coldStart: {
@@ -75,6 +75,8 @@ export function renderTable(r: TableInput): string {
       ]);
     }
   });
+  const bridge = r.throughput.bridge;
+  if (bridge) rows.push(['2. bridge CPU per 1 000 executions / peak RSS', `${f(bridge.cpuMsPer1000 / 1000, ' s')} / ${f(bridge.peakRssMiB, ' MiB')}`, '–', '–']);
   const cs = r.agent.coldStart;
   const floorPoll = cs.engineFloorActivitiesOnlyWorker.toPollMs.p50;
   const bundle = cs.fromBundle;

@@ -47,13 +47,17 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
   if (hints) log.info({ file: hints.file, runtimes: hints.runtimes.map((r) => r.name), env: Object.keys(hints.env) }, 'runtime hints file');
   // The hints file's env is the image's declared setup for actions: it goes on top of the image's env.
   const baseEnv = { ...imageEnvironment(process.env), ...(hints?.env ?? {}) };
-  const detected = await detectRuntimes(baseEnv, config.runtimeOverride, hints);
-  if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
   const codec = new EncryptionCodec(loadCodecKeys());
   const dataConverter = createDataConverter(codec);
   const names = deploymentNames(config.temporal.bridgeTaskQueue);
-  const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal)), (c) => c.close());
+  // Probing the image's interpreters (a JVM's -version alone takes a few hundred ms) overlaps the connect.
+  const [detected, native] = await Promise.all([
+    detectRuntimes(baseEnv, config.runtimeOverride, hints),
+    openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal)),
+  ]);
+  const connection = lifecycle.add('temporal connection', native, (c) => c.close());
+  if (detected.length === 0) log.warn('no runtimes detected: this agent can run no actions');
   const client = await createClient(config.temporal, dataConverter, connection);
   const kills = new KillRegistry();
   let shuttingDown = false;

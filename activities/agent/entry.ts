@@ -1,6 +1,7 @@
 import { ConfigError } from '../../src/errors';
 import { runMain } from '../../src/lifecycle';
 import { AGENT_VERSION } from '../../src/version';
+import { takeLauncherSecrets } from './launcher-secrets';
 
 /**
  * Main of the bundled agent (`attune-agent [--detect-only]`): only the agent, so the single-file
@@ -8,6 +9,8 @@ import { AGENT_VERSION } from '../../src/version';
  * stay quick.
  */
 function main(argv: string[]): void {
+  // Before anything else: the launcher's pipe is read and closed (see launcher-secrets.ts).
+  takeLauncherSecrets();
   const args = argv.filter((a) => a !== '--');
   if (args.includes('--version')) {
     process.stdout.write(`${AGENT_VERSION}\n`);

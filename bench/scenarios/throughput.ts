@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BenchConfig } from '../config';
 import type { BenchHarness } from '../harness';
 import { log } from '../log';
-import { nowMs, ratio, until } from '../stats';
+import { cpuTimeMs, MiB, nowMs, procStatusKiB, ratio, until } from '../stats';
 import type { AdapterThroughputPoint, ThroughputFigures, ThroughputPoint } from './types';
 
 /** Closed loop: `c` workers take the next of `n` executions until none is left; executions per second. */
@@ -39,10 +39,21 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
   const engineEagerFloor: ThroughputPoint[] = [];
   const adapter1: AdapterThroughputPoint[] = [];
   const adapter2: AdapterThroughputPoint[] = [];
+  // The bridge's cost: CPU time and peak RSS over every adapter execution of this scenario.
+  const bridgePid = d.bridge!.pid;
+  let bridgeCpuMs = 0;
+  let adapterExecutions = 0;
+  const measured = async (c: number) => {
+    const before = cpuTimeMs(bridgePid);
+    const point = await adapterThroughput(bench, c, cfg.tputN(c));
+    bridgeCpuMs += cpuTimeMs(bridgePid) - before;
+    adapterExecutions += point.n;
+    return point;
+  };
   for (const c of cfg.concurrency) {
     const f = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineOnce()) };
     const e = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce()) };
-    const a = await adapterThroughput(bench, c, cfg.tputN(c));
+    const a = await measured(c);
     engineFloor.push(f);
     engineEagerFloor.push(e);
     adapter1.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec), ratioToEagerEngine: ratio(a.perSec, e.perSec) });
@@ -52,12 +63,14 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
   const secondLog = path.join(d.dir, 'agent-1.log');
   await until(() => (existsSync(secondLog) && readFileSync(secondLog, 'utf8').includes('agent polling') ? true : undefined), 60_000, 'second agent polling', 50);
   for (const c of cfg.concurrency) {
-    const a = await adapterThroughput(bench, c, cfg.tputN(c));
+    const a = await measured(c);
     const f = engineFloor.find((x) => x.concurrency === c)!;
     const e = engineEagerFloor.find((x) => x.concurrency === c)!;
     adapter2.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec), ratioToEagerEngine: ratio(a.perSec, e.perSec) });
     log(`throughput c=${c}: adapter(2 agents) ${a.perSec}/s`);
   }
   const secondAgentStopped = second.stop();
-  return { throughput: { unit: 'executions/s', engineFloor, engineEagerFloor, adapter1, adapter2 }, secondAgentStopped };
+  const bridge = { executions: adapterExecutions, cpuMsPer1000: Math.round((bridgeCpuMs / adapterExecutions) * 1000), peakRssMiB: MiB(procStatusKiB(bridgePid, 'VmHWM')) };
+  log(`bridge: ${bridge.cpuMsPer1000} ms CPU per 1000 executions, peak RSS ${bridge.peakRssMiB} MiB`);
+  return { throughput: { unit: 'executions/s', engineFloor, engineEagerFloor, adapter1, adapter2, bridge }, secondAgentStopped };
 }

@@ -55,6 +55,8 @@ export interface ThroughputFigures {
   unit: 'executions/s';
   engineFloor: ThroughputPoint[];
   engineEagerFloor: ThroughputPoint[];
+  /** The bridge's CPU time per 1 000 executions and its peak RSS (VmHWM) over the throughput runs. */
+  bridge: { executions: number; cpuMsPer1000: number; peakRssMiB: number };
   /** One agent, then two agents in one pool. */
   adapter1: AdapterThroughputPoint[];
   adapter2: AdapterThroughputPoint[];

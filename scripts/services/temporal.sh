@@ -115,7 +115,18 @@ up_temporal() {
   T_READY_START="$EPOCHREALTIME"
   local args=(server start-dev --ip "$HOST" --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
     --db-filename "$TEMPORAL_DB" --log-level warn
-    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true)
+    --dynamic-config-value frontend.enableUpdateWorkflowExecution=true
+    # Measured with bench/knobs.sh (bench/README.md, "The dev server"): the history service's transfer queue is
+    # polled at most 20 times a second by default, which is most of the ~40 ms each task hop costs; unthrottled,
+    # a hop is a few ms. WAL with synchronous=NORMAL more than doubles throughput; it survives a killed server
+    # (the WAL is in the file system) but may lose the last transactions on a power loss.
+    --dynamic-config-value history.transferProcessorMaxPollRPS=100000
+    --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal)
+  # Extra dev-server arguments, word-split (bench/knobs.sh measures server knobs with it).
+  if [ -n "${TEMPORAL_DEV_EXTRA_ARGS:-}" ]; then
+    # shellcheck disable=SC2206
+    args+=(${TEMPORAL_DEV_EXTRA_ARGS})
+  fi
   # "default" always exists; create a custom TEMPORAL_NAMESPACE at launch too.
   if [ "$TEMPORAL_NAMESPACE" != default ]; then
     args+=(--namespace "$TEMPORAL_NAMESPACE")

@@ -4,7 +4,7 @@ import { sha256File } from '../sha256-file';
 import { archSpec, type ArchSpec } from './arch';
 import { buildAgentJs, NATIVE_ADDON_RELATIVE } from './build-agent-js';
 import { cLibrary, elfInfo, libraryClosure } from './c-library';
-import { buildLauncher } from './launcher';
+import { buildLauncher, buildNodump } from './launcher';
 import { officialNode } from './node-binary';
 import { run } from './tools';
 
@@ -25,7 +25,7 @@ export interface BundleResult {
  * Builds the self-contained agent directory for one arch:
  *   attune-agent              static launcher (entrypoint; init duties, env scrub)
  *   bin/node                  official Node LTS, stripped, then patchelf'd to our loader with DT_RPATH
- *   lib/                      glibc, its loader, libstdc++, libgcc_s, librt … (Debian 12)
+ *   lib/                      glibc, its loader, libstdc++, libgcc_s, librt … (Debian 12), attune-nodump.so
  *   addon/core-bridge.node    Temporal's native module for the arch
  *   agent.js                  the activities-only agent as one esbuild bundle (+ failure-converter.js)
  *   certs/ca-certificates.crt CA bundle for the agent's own TLS
@@ -61,6 +61,7 @@ export async function buildBundle(opts: { arch: string; out: string; archives?: 
   run('patchelf', ['--set-interpreter', `${AGENT_DIR}/lib/${loader}`, '--force-rpath', '--set-rpath', '$ORIGIN/../lib', nodeOut]);
 
   buildLauncher(spec, path.join(dir, 'attune-agent'), AGENT_DIR);
+  buildNodump(spec, path.join(dir, 'lib', 'attune-nodump.so'));
   copyFileSync(CA_BUNDLE, path.join(dir, 'certs', 'ca-certificates.crt'));
   const js = await buildAgentJs(dir, NODE_MAJOR);
   log(`agent.js ${js.bytes} bytes from ${js.inputs} modules`);

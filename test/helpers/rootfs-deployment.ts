@@ -28,6 +28,7 @@ export class RootfsDeployment {
       ['rootfs.env_report', 'env_report.sh', 'shell'],
       ['rootfs.nap', 'nap.sh', 'shell'],
       ['rootfs.orphan', 'orphan.sh', 'shell'],
+      ['rootfs.hunt_secrets', 'hunt_secrets.sh', 'shell'],
       ['rootfs.six_version', 'six_version.py', 'python'],
       ['rootfs.native_static', 'native_static', 'shell'],
       ['rootfs.native_musl', 'native_musl', 'shell'],

@@ -10,12 +10,18 @@
  *    the agent restores them for the actions it spawns.
  *  - optional privilege drop: --user=UID:GID, only honoured when started as root. The agent's
  *    PR_SET_PDEATHSIG is set after the drop (a credential change clears it).
+ *  - secrets: the agent's credentials (ATTUNE_TEMPORAL_CODEC_KEYS, TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_KEY_DATA …:
+ *    ATTUNE_* / TEMPORAL_* names ending in KEY, KEYS, KEY_DATA, TOKEN, TOKENS, PASSWORD or SECRET) never reach
+ *    node's environment block: node gets them as JSON on a pipe (ATTUNE_AGENT_SECRETS_FD), reads it and closes it.
+ *    The launcher wipes them from its own environment block and makes itself non-dumpable, and node is made
+ *    non-dumpable by lib/attune-nodump.so: an action of the same uid reads none of them from /proc.
  *
  * Built with musl-gcc -static by `attune-temporal bundle`; the bundle lives at AGENT_DIR.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +42,20 @@ extern char **environ;
 static const char *const SCRUB_PREFIXES[] = {"LD_", "NODE_", "UV_", "MALLOC_", NULL};
 static const char *const SCRUB_NAMES[] = {"GLIBC_TUNABLES", "GCONV_PATH", "LOCPATH", "SSL_CERT_FILE", "SSL_CERT_DIR", NULL};
 static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
+
+static const char *const SECRET_SUFFIXES[] = {"_KEY", "_KEYS", "_KEY_DATA", "_TOKEN", "_TOKENS", "_PASSWORD", "_SECRET", NULL};
+
+/* One of the agent's own credentials: handed to node on a pipe, never in its environment. */
+static int secret(const char *entry) {
+  const char *eq = strchr(entry, '=');
+  if (!eq || (strncmp(entry, "ATTUNE_", 7) && strncmp(entry, "TEMPORAL_", 9))) return 0;
+  size_t len = (size_t)(eq - entry);
+  for (int i = 0; SECRET_SUFFIXES[i]; i++) {
+    size_t sl = strlen(SECRET_SUFFIXES[i]);
+    if (len > sl && !strncmp(entry + len - sl, SECRET_SUFFIXES[i], sl)) return 1;
+  }
+  return 0;
+}
 
 static int scrubbed(const char *entry) {
   const char *eq = strchr(entry, '=');
@@ -75,22 +95,51 @@ static void put_json_string(struct buf *b, const char *s, size_t n) {
   puts_raw(b, "\"");
 }
 
+/* `{"NAME":"value",...}` of the secret entries, for the pipe. */
+static struct buf secrets_json(void) {
+  struct buf json = {0};
+  puts_raw(&json, "{");
+  int first = 1;
+  for (size_t i = 0; environ[i]; i++) {
+    if (!secret(environ[i])) continue;
+    const char *eq = strchr(environ[i], '=');
+    if (!first) puts_raw(&json, ",");
+    first = 0;
+    put_json_string(&json, environ[i], (size_t)(eq - environ[i]));
+    puts_raw(&json, ":");
+    put_json_string(&json, eq + 1, strlen(eq + 1));
+  }
+  puts_raw(&json, "}");
+  return json;
+}
+
+/* Overwrites the secret values in our own environment block (what /proc/<pid>/environ shows). */
+static void wipe_secrets(void) {
+  for (size_t i = 0; environ[i]; i++) {
+    if (!secret(environ[i])) continue;
+    char *eq = strchr(environ[i], '=');
+    memset(eq + 1, 0, strlen(eq + 1));
+  }
+}
+
 /* The environment node gets; what was taken away is recorded in ATTUNE_AGENT_ORIGINAL_ENV_JSON. */
-static char **agent_environment(void) {
+static char **agent_environment(int secrets_fd) {
   size_t n = 0;
   while (environ[n]) n++;
-  char **env = calloc(n + 4, sizeof(char *));
+  char **env = calloc(n + 6, sizeof(char *));
   if (!env) { perror("attune-agent: calloc"); exit(127); }
   struct buf json = {0};
   puts_raw(&json, "ATTUNE_AGENT_ORIGINAL_ENV_JSON={");
-  int first = 1, had_ssl_cert_file = 0;
+  int first = 1, had_ssl_cert_file = 0, had_ld_preload = 0;
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!strncmp(environ[i], "ATTUNE_AGENT_ORIGINAL_ENV_JSON=", 31)) continue;
+    if (!strncmp(environ[i], "ATTUNE_AGENT_ORIGINAL_ENV_JSON=", 31) || !strncmp(environ[i], "ATTUNE_AGENT_SECRETS_FD=", 24)) continue;
+    if (secret(environ[i])) continue;
     if (!scrubbed(environ[i])) { env[k++] = environ[i]; continue; }
     const char *eq = strchr(environ[i], '=');
     if (!eq) continue;
     if (!strncmp(environ[i], "SSL_CERT_FILE=", 14)) had_ssl_cert_file = 1;
+    if (!strncmp(environ[i], "LD_PRELOAD=", 11)) had_ld_preload = 1;
     if (!first) puts_raw(&json, ",");
     first = 0;
     put_json_string(&json, environ[i], (size_t)(eq - environ[i]));
@@ -98,13 +147,31 @@ static char **agent_environment(void) {
     put_json_string(&json, eq + 1, strlen(eq + 1));
   }
   /* Not set by the image: ours is set for node and must be unset again for the actions. */
-  if (!had_ssl_cert_file) puts_raw(&json, first ? "\"SSL_CERT_FILE\":null" : ",\"SSL_CERT_FILE\":null");
+  if (!had_ssl_cert_file) { puts_raw(&json, first ? "\"SSL_CERT_FILE\":null" : ",\"SSL_CERT_FILE\":null"); first = 0; }
+  if (!had_ld_preload) puts_raw(&json, first ? "\"LD_PRELOAD\":null" : ",\"LD_PRELOAD\":null");
   puts_raw(&json, "}");
   env[k++] = json.data;
   /* Our CA bundle for the agent's own TLS (Temporal Cloud); scratch and busybox images have none. */
   env[k++] = "SSL_CERT_FILE=" AGENT_DIR "/certs/ca-certificates.crt";
+  /* Non-dumpable from its first instruction (see nodump.c). */
+  env[k++] = "LD_PRELOAD=" AGENT_DIR "/lib/attune-nodump.so";
+  if (secrets_fd >= 0) {
+    static char fd_entry[48];
+    snprintf(fd_entry, sizeof fd_entry, "ATTUNE_AGENT_SECRETS_FD=%d", secrets_fd);
+    env[k++] = fd_entry;
+  }
   env[k] = NULL;
   return env;
+}
+
+/* Writes all of `b` to `fd` (the agent reads the pipe while we write). */
+static void write_all(int fd, const struct buf *b) {
+  size_t off = 0;
+  while (off < b->len) {
+    ssize_t w = write(fd, b->data + off, b->len - off);
+    if (w < 0) { if (errno == EINTR) continue; perror("attune-agent: handing secrets to the agent"); return; }
+    off += (size_t)w;
+  }
 }
 
 static void drop_privileges(const char *spec) {
@@ -175,7 +242,12 @@ int main(int argc, char **argv) {
     else args[a++] = argv[i];
   }
   args[a] = NULL;
-  char **env = agent_environment();
+  /* Nobody of our uid may read our memory or /proc entries (the secrets were in our environment block). */
+  prctl(PR_SET_DUMPABLE, 0);
+  struct buf secrets = secrets_json();
+  int pipe_fds[2] = {-1, -1};
+  if (secrets.len > 2 && pipe2(pipe_fds, O_CLOEXEC)) { perror("attune-agent: pipe"); return 127; }
+  char **env = agent_environment(pipe_fds[0]);
 
   pid_t self = getpid();
   prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -194,10 +266,20 @@ int main(int argc, char **argv) {
     /* The launcher may have died before that took effect (the signal is then never sent): we were
        reparented, so give up rather than run unsupervised. */
     if (getppid() != self) _exit(127);
+    /* The secrets' read end survives the exec (node closes it after reading); the write end does not. */
+    if (pipe_fds[0] >= 0 && fcntl(pipe_fds[0], F_SETFD, 0)) { perror("attune-agent: secrets pipe"); _exit(127); }
     execve(args[0], args, env);
     fprintf(stderr, "attune-agent: cannot start %s: %s\n", args[0], strerror(errno));
     _exit(127);
   }
+
+  if (pipe_fds[0] >= 0) {
+    close(pipe_fds[0]);
+    write_all(pipe_fds[1], &secrets);
+    close(pipe_fds[1]);
+  }
+  memset(secrets.data, 0, secrets.len);
+  wipe_secrets();
 
   int agent_status = 0, agent_done = 0;
   for (;;) {

@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { ensureRootfs } from '../helpers/rootfs';
+import { RootfsDeployment } from '../helpers/rootfs-deployment';
+import { TEST_CODEC_KEYS } from '../helpers/services';
+
+/**
+ * An action of the agent's own uid hunting for the agent's secrets: the launcher keeps them out of node's
+ * environment block (a pipe), wipes them from its own, and both processes are non-dumpable, so /proc gives the
+ * action neither the environment nor the descriptors nor the memory maps of either.
+ */
+describe('the agent\'s secrets against an action of the same uid', () => {
+  const r = new RootfsDeployment();
+  beforeAll(async () => {
+    await r.setup();
+    await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'] });
+  }, 120_000);
+  afterAll(() => r.teardown(), 60_000);
+
+  it('finds them in no /proc entry, while the agent works with them', async () => {
+    const needle = `${TEST_CODEC_KEYS.split(':')[0]}:`;
+    const id = await r.d.dispatch('rootfs.hunt_secrets', { needle });
+    const row = await r.d.waitForCompletion(id, 60_000);
+    expect(row.status).toBe('completed'); // the agent decrypted the run spec with the keys it got on the pipe
+    const data = row.result!.data as { found: string; readable: string; uid: string; control: string };
+    expect(data.uid).toBe('65532');
+    // Only the hunt's own control process (the needle in its environment on purpose) is found: the hunt works.
+    expect(data.found).toBe(`${data.control}/environ`);
+    expect(data.readable).toBe('');
+    expect(r.agentEnv().ATTUNE_TEMPORAL_CODEC_KEYS).toContain(needle);
+    // Seen as root from outside: neither environment block holds them (the launcher wiped its own in place).
+    for (const pid of [r.agent!.launcherPid()!, r.agent!.agentPid()!]) expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).not.toContain(needle);
+  });
+});
