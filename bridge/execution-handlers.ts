@@ -17,9 +17,22 @@ export interface ExecutionHandlerDeps {
   legacy: LegacyExecutions;
 }
 
-const alreadyStarted = (deps: ExecutionHandlerDeps, executionId: number, what: string) => {
-  deps.log.info({ executionId, what }, 'execution workflow already exists or finished; message acknowledged without effect');
-};
+/** Runs a start (or signal-with-start); a workflow already under that id (ids are never reused) means the message had its effect. */
+async function unlessStarted(deps: ExecutionHandlerDeps, executionId: number, what: string, start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    deps.log.info({ executionId, what }, 'execution workflow already exists or finished; message acknowledged without effect');
+  }
+}
+
+/** The current workflow's id and input for an execution of this pool, in this deployment's names. */
+function currentWorkflow(deps: ExecutionHandlerDeps, executionId: number, dispatch: DispatchSignal | null): { workflowId: string; input: AttuneExecutionInput } {
+  const names = deploymentNames(deps.bridgeTaskQueue);
+  const input: AttuneExecutionInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool, poolTaskQueue: names.poolTaskQueue(deps.pool), dispatch };
+  return { workflowId: names.executionWorkflowId(executionId), input };
+}
 
 /**
  * A dispatch starts the execution's workflow with the dispatch in its input, eagerly: the server hands the
@@ -29,21 +42,17 @@ const alreadyStarted = (deps: ExecutionHandlerDeps, executionId: number, what: s
  * and because ids are never reused (REJECT_DUPLICATE) that also holds after the workflow has finished.
  */
 async function startExecution(deps: ExecutionHandlerDeps, executionId: number, dispatch: DispatchSignal): Promise<void> {
-  const names = deploymentNames(deps.bridgeTaskQueue);
-  const input: AttuneExecutionInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool, poolTaskQueue: names.poolTaskQueue(deps.pool), dispatch };
-  try {
-    await deps.client.workflow.start(WORKFLOW_TYPES.attuneExecution, {
-      workflowId: names.executionWorkflowId(executionId),
+  const { workflowId, input } = currentWorkflow(deps, executionId, dispatch);
+  await unlessStarted(deps, executionId, 'dispatch', () =>
+    deps.client.workflow.start(WORKFLOW_TYPES.attuneExecution, {
+      workflowId,
       taskQueue: deps.bridgeTaskQueue,
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       requestEagerStart: true,
       staticSummary: `${dispatch.actionRef} · execution ${executionId} · pool ${deps.pool}`,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, 'dispatch');
-    throw err;
-  }
+    }),
+  );
 }
 
 /**
@@ -52,39 +61,29 @@ async function startExecution(deps: ExecutionHandlerDeps, executionId: number, d
  * cannot be eager; cancels are rare.
  */
 async function cancelExecution(deps: ExecutionHandlerDeps, executionId: number, cancel: CancelSignal): Promise<void> {
-  const names = deploymentNames(deps.bridgeTaskQueue);
-  const input: AttuneExecutionInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool, poolTaskQueue: names.poolTaskQueue(deps.pool), dispatch: null };
-  try {
-    await deps.client.workflow.signalWithStart(WORKFLOW_TYPES.attuneExecution, {
-      workflowId: names.executionWorkflowId(executionId),
-      taskQueue: deps.bridgeTaskQueue,
-      args: [input],
-      signal: SIGNALS.cancel,
-      signalArgs: [cancel],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, 'cancel');
-    throw err;
-  }
+  const { workflowId, input } = currentWorkflow(deps, executionId, null);
+  await signalWithStart(deps, executionId, WORKFLOW_TYPES.attuneExecution, workflowId, input, SIGNALS.cancel, cancel);
+}
+
+/** Signal-with-start of `type` under `workflowId`: the signal reaches the running workflow, or starts one with `input`. */
+async function signalWithStart(
+  deps: ExecutionHandlerDeps,
+  executionId: number,
+  type: string,
+  workflowId: string,
+  input: AttuneExecutionInput | ExecutionWorkflowInput,
+  signal: string,
+  arg: DispatchSignal | CancelSignal,
+): Promise<void> {
+  await unlessStarted(deps, executionId, signal, () =>
+    deps.client.workflow.signalWithStart(type, { workflowId, taskQueue: deps.bridgeTaskQueue, args: [input], signal, signalArgs: [arg], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
+  );
 }
 
 /** A message for an execution that a first-release workflow still runs goes to that workflow, as that release sent it. */
 async function signalLegacy(deps: ExecutionHandlerDeps, workflowId: string, executionId: number, signal: string, arg: DispatchSignal | CancelSignal): Promise<void> {
   const input: ExecutionWorkflowInput = { v: 1, executionId, workerId: deps.workerId, pool: deps.pool };
-  try {
-    await deps.client.workflow.signalWithStart(WORKFLOW_TYPES.execution, {
-      workflowId,
-      taskQueue: deps.bridgeTaskQueue,
-      args: [input],
-      signal,
-      signalArgs: [arg],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return alreadyStarted(deps, executionId, signal);
-    throw err;
-  }
+  await signalWithStart(deps, executionId, WORKFLOW_TYPES.execution, workflowId, input, signal, arg);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ActivityFailure, CancellationScope, TimeoutFailure, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
-import type { AgentActivities, AgentControlActivities, ClaimInput, ClaimResult, PoolActivities, RunOutcome, RunSpec } from '../src/temporal/contracts';
+import type { AgentActivities, AgentControlActivities, ClaimInput, ClaimResult, PoolActivities, RunOutcome, RunSpec, VersionCheckResult } from '../src/temporal/contracts';
 import { poolTaskQueue } from '../src/temporal/names';
 import { agentStepOptions, claimOptions, environmentOptions, killOptions, runOptions, type ExecutionTimings } from './options';
 import { PATCHES } from './patches';
@@ -58,37 +58,51 @@ export type RunAttempt =
 
 const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 
+/** The environment step (lazy setup; a failure is recorded and the action runs with the system interpreter, as in Attune). Null: go on. */
+export async function environmentStep(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt | null> {
+  state.phase = 'environment';
+  const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue, timings));
+  try {
+    const prepared = await env.ensureEnvironment(spec);
+    if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
+  } catch (err) {
+    if (neverStarted(err)) return { kind: 'not_started' };
+    log.warn('environment step failed; running with the system interpreter', { error: String(err) });
+  }
+  return state.cancelRequested ? { kind: 'cancelled' } : null;
+}
+
+/** The version check step against the action's constraint; null when the interpreter fits. */
+export async function versionStep(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt | null> {
+  state.phase = 'verifying';
+  const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
+  try {
+    return versionVerdict(await steps.verifyRuntimeVersion(spec));
+  } catch (err) {
+    if (neverStarted(err)) return { kind: 'not_started' };
+    return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
+  }
+}
+
+/** A version check's answer as the attempt's end: null when it fits. */
+export const versionVerdict = (checked: VersionCheckResult): RunAttempt | null => (checked.ok ? null : { kind: 'failed', error: checked.error ?? 'Runtime version check failed' });
+
 /**
- * The agent's steps, each visible by name in the Temporal UI: lazy environment (a failure is recorded
- * and the action runs with the system interpreter, as in Attune), on-demand version check, the run,
- * then sizes and checksums of what the execution left behind.
+ * The agent's steps, each visible by name in the Temporal UI: lazy environment, on-demand version check, the
+ * run, then sizes and checksums of what the execution left behind.
  */
 export async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
-  const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue, timings));
   const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
   // Each step is a server round trip: skip the ones that cannot do anything for this action.
   const skipNoop = patched(PATCHES.skipNoopSteps);
   const envType = spec.executionConfig.environment?.env_type;
   if (!skipNoop || (envType !== undefined && envType !== 'none')) {
-    state.phase = 'environment';
-    try {
-      const prepared = await env.ensureEnvironment(spec);
-      if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
-    } catch (err) {
-      if (neverStarted(err)) return { kind: 'not_started' };
-      log.warn('environment step failed; running with the system interpreter', { error: String(err) });
-    }
-    if (state.cancelRequested) return { kind: 'cancelled' };
+    const ended = await environmentStep(claim, spec, state, timings);
+    if (ended) return ended;
   }
   if (!skipNoop || (spec.runtimeVersionConstraint ?? '').trim() !== '') {
-    state.phase = 'verifying';
-    try {
-      const checked = await steps.verifyRuntimeVersion(spec);
-      if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
-    } catch (err) {
-      if (neverStarted(err)) return { kind: 'not_started' };
-      return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
-    }
+    const ended = await versionStep(claim, spec, state, timings);
+    if (ended) return ended;
   }
   if (state.cancelRequested) return { kind: 'cancelled' };
   const ran = await runOnAgent(claim, spec, state, timings);

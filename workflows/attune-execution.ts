@@ -1,12 +1,13 @@
-import { ActivityFailure, CancellationScope, condition, log, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { AttuneExecutionInput, DispatchSignal, OutputFormat } from '../src/temporal/contracts';
+import { ActivityFailure, CancellationScope, condition, log, workflowInfo } from '@temporalio/workflow';
+import type { AttuneExecutionInput, OutputFormat } from '../src/temporal/contracts';
 import { claimAgentUnlessCancelled, claimOnQueue } from './agent-steps';
 import { runClaimed } from './claimed-run';
 import { controlSteps } from './control-steps';
-import { cancelSignal, dispatchSignal, MAX_CLAIMS, stateQuery } from './execution';
+import { MAX_CLAIMS } from './execution';
+import { followExecution } from './messages';
 import { executionTimings } from './options';
 import { endings } from './report';
-import type { ExecutionState, ExecutionWorkflowResult } from './state';
+import type { ExecutionWorkflowResult } from './state';
 
 /**
  * One Attune execution, the current flow: the bridge starts it eagerly with the dispatch in its input (or by
@@ -17,26 +18,7 @@ import type { ExecutionState, ExecutionWorkflowResult } from './state';
  * reconciler's.
  */
 export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Promise<ExecutionWorkflowResult> {
-  const state: ExecutionState = {
-    phase: input.dispatch ? 'preparing' : 'waiting_dispatch',
-    dispatches: input.dispatch ? 1 : 0,
-    cancelRequested: false,
-    agentId: null,
-    claims: 0,
-    finalStatus: null,
-  };
-  let dispatch: DispatchSignal | null = input.dispatch;
-  setHandler(dispatchSignal, (d) => {
-    state.dispatches += 1;
-    dispatch ??= d;
-  });
-  setHandler(cancelSignal, () => {
-    state.cancelRequested = true;
-  });
-  setHandler(stateQuery, () => state);
-  CancellationScope.current().cancelRequested.catch(() => {
-    state.cancelRequested = true;
-  });
+  const { state, dispatch: dispatched } = followExecution(input.dispatch);
 
   const timings = executionTimings(input.testTimings);
   const steps = controlSteps(workflowInfo().taskQueue);
@@ -44,7 +26,8 @@ export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Prom
   let outputFormat: OutputFormat = 'text';
 
   const execute = async (): Promise<ExecutionWorkflowResult> => {
-    await condition(() => dispatch !== null || state.cancelRequested);
+    await condition(() => dispatched() !== null || state.cancelRequested);
+    const dispatch = dispatched();
     if (dispatch === null) return end.cancelledBeforeStart('text');
 
     state.phase = 'preparing';

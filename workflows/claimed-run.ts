@@ -1,13 +1,11 @@
-import { ActivityFailure, TimeoutFailure, log, proxyActivities } from '@temporalio/workflow';
-import type { AgentActivities, ClaimResult, RunSpec } from '../src/temporal/contracts';
-import { runOnAgent, type RunAttempt } from './agent-steps';
-import { agentStepOptions, environmentOptions, type ExecutionTimings } from './options';
+import { log } from '@temporalio/workflow';
+import type { ClaimResult, RunSpec } from '../src/temporal/contracts';
+import { environmentStep, runOnAgent, versionStep, versionVerdict, type RunAttempt } from './agent-steps';
+import type { ExecutionTimings } from './options';
 import type { ExecutionState } from './state';
 
 /** A run whose heartbeats were lost is looked for on its agent this many times before the agent counts as lost. */
 export const MAX_REATTACH = 3;
-
-const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
 
 /**
  * The agent's steps in the current workflow. The claim already told what the agent knows (`precheck`), so the
@@ -19,32 +17,14 @@ const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cau
 export async function runClaimed(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
   const precheck = claim.precheck;
   const hasEnvironment = (spec.executionConfig.environment?.env_type ?? 'none') !== 'none';
-  const constrained = (spec.runtimeVersionConstraint ?? '').trim() !== '';
   if (precheck ? precheck.environment === 'needed' : hasEnvironment) {
-    state.phase = 'environment';
-    const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue, timings));
-    try {
-      const prepared = await env.ensureEnvironment(spec);
-      if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
-    } catch (err) {
-      if (neverStarted(err)) return { kind: 'not_started' };
-      log.warn('environment step failed; running with the system interpreter', { error: String(err) });
-    }
-    if (state.cancelRequested) return { kind: 'cancelled' };
+    const ended = await environmentStep(claim, spec, state, timings);
+    if (ended) return ended;
   }
-  if (constrained) {
-    state.phase = 'verifying';
-    let checked = precheck?.version ?? null;
-    if (checked === null) {
-      const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
-      try {
-        checked = await steps.verifyRuntimeVersion(spec);
-      } catch (err) {
-        if (neverStarted(err)) return { kind: 'not_started' };
-        return { kind: 'lost', error: `Agent ${claim.agentId} could not check the runtime version: ${String(err)}` };
-      }
-    }
-    if (!checked.ok) return { kind: 'failed', error: checked.error ?? 'Runtime version check failed' };
+  if ((spec.runtimeVersionConstraint ?? '').trim() !== '') {
+    // The claim's answer when it could give one; else the step, after the environment (whose interpreter counts).
+    const ended = precheck?.version ? versionVerdict(precheck.version) : await versionStep(claim, spec, state, timings);
+    if (ended) return ended;
   }
   if (state.cancelRequested) return { kind: 'cancelled' };
 

@@ -1,18 +1,16 @@
-import { CancellationScope, condition, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { CancelSignal, ControlActivities, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
-import { QUERIES, SIGNALS } from '../src/temporal/names';
+import { CancellationScope, condition, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { ControlActivities, ExecutionWorkflowInput } from '../src/temporal/contracts';
 import { claimAgent, claimAgentUnlessCancelled, runOnAgent, runStepsOnAgent } from './agent-steps';
 import { controlOptions, executionTimings } from './options';
 import { PATCHES } from './patches';
+import { followExecution } from './messages';
 import { endings } from './report';
-import type { ExecutionState, ExecutionWorkflowResult } from './state';
+import type { ExecutionWorkflowResult } from './state';
 
 export { PATCHES } from './patches';
 export type { ExecutionPhase, ExecutionState, ExecutionWorkflowResult } from './state';
 
-export const dispatchSignal = defineSignal<[DispatchSignal]>(SIGNALS.dispatch);
-export const cancelSignal = defineSignal<[CancelSignal]>(SIGNALS.cancel);
-export const stateQuery = defineQuery<ExecutionState>(QUERIES.state);
+export { cancelSignal, dispatchSignal, stateQuery } from './messages';
 
 /** An agent that claimed but vanished before starting the run gets replaced this many times. */
 export const MAX_CLAIMS = 5;
@@ -23,27 +21,7 @@ export const MAX_CLAIMS = 5;
  * bridge, so duplicates and cancel-before-dispatch are handled durably by Temporal, not in memory.
  */
 export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<ExecutionWorkflowResult> {
-  const state: ExecutionState = {
-    phase: 'waiting_dispatch',
-    dispatches: 0,
-    cancelRequested: false,
-    agentId: null,
-    claims: 0,
-    finalStatus: null,
-  };
-  let dispatch: DispatchSignal | undefined;
-  setHandler(dispatchSignal, (d) => {
-    state.dispatches += 1;
-    dispatch ??= d;
-  });
-  setHandler(cancelSignal, () => {
-    state.cancelRequested = true;
-  });
-  setHandler(stateQuery, () => state);
-  // Cancelling the workflow (Temporal UI, CLI) means the same as Attune's cancel: stop the action, report it.
-  CancellationScope.current().cancelRequested.catch(() => {
-    state.cancelRequested = true;
-  });
+  const { state, dispatch: dispatched } = followExecution(null);
 
   const timings = executionTimings(input.testTimings);
   const control = proxyActivities<ControlActivities>(controlOptions(workflowInfo().taskQueue));
@@ -51,8 +29,9 @@ export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<
 
   // Reporting must happen even when the workflow itself is being cancelled.
   return CancellationScope.nonCancellable(async () => {
-    await condition(() => dispatch !== undefined || state.cancelRequested);
-    if (dispatch === undefined) return end.cancelledBeforeStart('text');
+    await condition(() => dispatched() !== null || state.cancelRequested);
+    const dispatch = dispatched();
+    if (dispatch === null) return end.cancelledBeforeStart('text');
 
     state.phase = 'preparing';
     const prepared = await control.prepareExecution({ v: 1, executionId: input.executionId, workerId: input.workerId, dispatch });

@@ -35,10 +35,11 @@ export const ENVIRONMENT_HEARTBEAT_TIMEOUT = '1m';
 /** Kill requests are useless after this long. */
 export const KILL_WAIT = '1m';
 /**
- * How long a re-attach waits to be picked up by the agent whose run heartbeats were lost. A live agent polls its
- * queue all the time, so this is short: it is what dead-agent detection costs on top of the heartbeat timeout.
+ * How long a re-attach waits to be picked up by the agent whose run heartbeats were lost. It decides both how
+ * long a cut-off is survived (≈ the 20 s heartbeat timeout + this, less the agent's reconnect) and how long a dead
+ * agent takes to be declared lost (the same sum, ≈ 35 s): README "Presence and blips".
  */
-export const REATTACH_WAIT = '10s';
+export const REATTACH_WAIT = '15s';
 
 /**
  * The waits of one execution. Always the constants above, except in workflow tests, which shorten them

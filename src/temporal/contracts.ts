@@ -26,7 +26,7 @@ export interface ExecutionWorkflowInput {
     environmentHeartbeatTimeout?: string;
     /** killAction scheduleToClose on the agent's control queue (1m). */
     killWait?: string;
-    /** scheduleToStart of a re-attach on the agent whose run heartbeats were lost (10s; current workflow only). */
+    /** scheduleToStart of a re-attach on the agent whose run heartbeats were lost (15s; current workflow only). */
     reattachWait?: string;
     /** Seconds runAction may take beyond the action's timeout before it is timed out (70: kill grace + 60). */
     runGraceSeconds?: number;
