@@ -27,7 +27,13 @@ export async function claimAgent(deps: ClaimDeps, input: ClaimInput): Promise<Cl
   }
   deps.reserve();
   const claim: ClaimResult = { v: 1, agentId: deps.agentId, taskQueue: agentTaskQueue(deps.agentId), controlTaskQueue: agentControlTaskQueue(deps.agentId) };
-  return input.spec ? { ...claim, precheck: await precheck(deps, input.spec) } : claim;
+  if (!input.spec) return claim;
+  try {
+    return { ...claim, precheck: await precheck(deps, input.spec) };
+  } catch {
+    // Without an answer the workflow schedules the environment and version steps as needed: the claim stands.
+    return claim;
+  }
 }
 
 async function precheck(deps: ClaimDeps, spec: RunSpec): Promise<NonNullable<ClaimResult['precheck']>> {

@@ -321,9 +321,10 @@ export class TestDeployment {
   async teardown(): Promise<void> {
     await Promise.all(this.agents.map((a) => a.stop()));
     if (this.bridge && this.temporal) {
-      // Sessions, and executions whose last workflow task is still due (e.g. on a replaced bridge's sticky queue).
+      // Sessions, and executions whose last workflow task is still due (e.g. on a replaced bridge's sticky queue), or
+      // whose agent a test killed: those end "agent lost" after the heartbeat timeout and the re-attach wait (~35 s).
       const query = `TaskQueue="attune-bridge-${this.id}" AND ExecutionStatus="Running"`;
-      await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 30_000, 'workflows of this deployment to close').catch(() => undefined);
+      await eventually(async () => ((await this.temporal.workflow.count(query)).count === 0 ? true : undefined), 60_000, 'workflows of this deployment to close').catch(() => undefined);
     }
     await this.bridge?.stop();
     for (const q of [`attune-temporal.parked.${this.id}`, `attune-temporal.parked.${this.id}.dead-letters`, ...['executions', 'cancel', 'packs', 'packtests'].map((k) => `worker.${this.workerId}.${k}`)]) {

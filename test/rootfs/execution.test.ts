@@ -46,7 +46,7 @@ describe.each(CASES)('$name', ({ rootfs, action, params, run, expected }) => {
     await r.setup();
     await r.startAgent(ensureRootfs(rootfs), run);
   }, 180_000);
-  afterAll(() => r.teardown(), 60_000);
+  afterAll(() => r.teardown(), 120_000);
 
   it('runs an execution end to end', async () => {
     const id = await r.d.dispatch(action, params ?? {});

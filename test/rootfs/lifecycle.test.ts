@@ -27,7 +27,7 @@ describe('SIGTERM while an action runs (launcher is PID 1)', () => {
   beforeEach(async () => {
     r = await new RootfsDeployment().setup();
   }, 60_000);
-  afterEach(() => r.teardown(), 60_000);
+  afterEach(() => r.teardown(), 120_000);
 
   it('lets the action finish within the grace period, then exits 0', async () => {
     const agent = await r.startAgent(ensureRootfs('busybox'), { env: { ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS: '20' } });
@@ -62,7 +62,7 @@ describe('the launcher when it is not PID 1 (no pid namespace: e.g. Compose init
   beforeEach(async () => {
     r = await new RootfsDeployment().setup();
   }, 60_000);
-  afterEach(() => r.teardown(), 60_000);
+  afterEach(() => r.teardown(), 120_000);
 
   it('reaps orphans the actions leave behind (child subreaper)', async () => {
     const agent = await r.startAgent(ensureRootfs('busybox'), { pidNamespace: false });
@@ -96,7 +96,7 @@ describe('the launcher SIGKILLed (no pid namespace, so nothing else takes the ag
   beforeEach(async () => {
     r = await new RootfsDeployment().setup();
   }, 60_000);
-  afterEach(() => r.teardown(), 60_000);
+  afterEach(() => r.teardown(), 120_000);
 
   const uidOf = (pid: number) => /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
 
@@ -121,7 +121,7 @@ describe('cluster constraints', () => {
   beforeAll(async () => {
     r = await new RootfsDeployment().setup();
   }, 60_000);
-  afterAll(() => r.teardown(), 60_000);
+  afterAll(() => r.teardown(), 120_000);
 
   it('an artifacts dir the (non-root) agent cannot write: one clear error, waiting instead of a crash loop', async () => {
     const readOnlyArtifacts = path.join(r.d.dir, 'ro-artifacts');

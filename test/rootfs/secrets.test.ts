@@ -14,7 +14,7 @@ describe('the agent\'s secrets against an action of the same uid', () => {
     await r.setup();
     await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'] });
   }, 120_000);
-  afterAll(() => r.teardown(), 60_000);
+  afterAll(() => r.teardown(), 120_000);
 
   it('finds them in no /proc entry, while the agent works with them', async () => {
     const needle = `${TEST_CODEC_KEYS.split(':')[0]}:`;
