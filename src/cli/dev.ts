@@ -2,7 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { createDbPool } from '../attune/db/pool';
+import { DEFAULT_BRIDGE_QUEUE } from '../temporal/names';
 import { DEMO_ACTIONS, ensureAction } from '../demo/sample-pack';
 import { scopedLogger } from '../log';
 
@@ -71,8 +73,34 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    // The agent first: its session's last step (the pool re-sync) and the execution's last workflow task run on
+    // the bridge, so the bridge stops only once this stack's workflows have closed — nothing is left Running.
+    const [bridge, agent] = children;
+    await stopChild(agent!);
+    await waitForWorkflowsClosed(demoEnv).catch((err: unknown) => log.warn({ err }, 'could not check that the demo workflows closed'));
+    await stopChild(bridge!);
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+/** Waits (30 s at most) until no workflow on the demo bridge's queue is Running. */
+async function waitForWorkflowsClosed(env: Record<string, string>): Promise<void> {
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  try {
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE ?? 'default' });
+    const query = `TaskQueue = '${env.ATTUNE_TEMPORAL_BRIDGE_QUEUE ?? DEFAULT_BRIDGE_QUEUE}' AND ExecutionStatus = 'Running'`;
+    for (let i = 0; i < 60; i++) {
+      if ((await client.workflow.count(query)).count === 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await connection.close();
   }
 }
 
