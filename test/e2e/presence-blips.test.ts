@@ -39,7 +39,7 @@ describe('presence and runs across Temporal blips', () => {
     const id = await d.dispatch('tests.nap');
     await d.waitForStatus(id, 'running');
     await proxy.cut();
-    await new Promise((r) => setTimeout(r, 8_000));
+    await new Promise((r) => setTimeout(r, 5_000));
     await proxy.up();
     const row = await d.waitForCompletion(id, 90_000);
     expect(row.status).toBe('completed');
