@@ -155,7 +155,10 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     const result = await running.result;
     const kind = result.kind === 'cancelled' && deps.isShuttingDown() ? 'agent_shutdown' : result.kind;
     const error = kind === 'timed_out' ? `Execution timed out after ${spec.timeoutSeconds} seconds` : result.error;
-    return { ...base(), ...result, kind, error, artifacts: await artifactsOf(deps.artifactsDir, spec.executionId) };
+    // The current workflow (reattachable runs) takes the checksums from here; the first release's runs its own
+    // finalizeArtifacts step, so computing them twice is avoided.
+    const artifacts = given.reattachable ? await artifactsOf(deps.artifactsDir, spec.executionId) : undefined;
+    return { ...base(), ...result, kind, error, ...(artifacts !== undefined ? { artifacts } : {}) };
   } finally {
     deps.kills.unregister(given.executionId);
     await rm(scratch, { recursive: true, force: true });

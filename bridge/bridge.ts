@@ -5,7 +5,7 @@ import type { BridgeConfig } from '../src/config';
 import type { Logger } from '../src/log';
 import { openWithBackoff, StartupError, type Lifecycle } from '../src/lifecycle';
 import { createDbPool } from '../src/attune/db/pool';
-import { listOwnWorkers } from '../src/attune/db/workers';
+import { idleForGood, listOwnWorkers } from '../src/attune/db/workers';
 import { declareCommonInfrastructure, declareParkingQueues, workerQueues } from '../src/attune/topology';
 import { connectNative, createClient } from '../src/temporal/connection';
 import { createDataConverter } from '../src/temporal/data-converter';
@@ -89,7 +89,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   /** Attaches every pool of ours that is not idle for good; one that fails is logged and retried by the pool sync. */
   const attachOwnPools = async () => {
     for (const own of await listOwnWorkers(db)) {
-      if (own.status !== 'active' && own.openExecutions === 0 && own.quietSeconds >= config.poolDetachSeconds) continue;
+      if (idleForGood(own, config.poolDetachSeconds)) continue;
       await attach(own.id, own.name).catch((err: unknown) => log.error({ err, pool: own.name }, 'pool attach failed; retried at the next pool sync'));
     }
   };

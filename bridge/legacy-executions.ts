@@ -22,10 +22,6 @@ export class LegacyExecutions {
     this.tracked = deploymentPrefix(deps.bridgeTaskQueue) !== 'attune';
   }
 
-  has(executionId: number): boolean {
-    return this.ids.has(executionId);
-  }
-
   /** The legacy workflow id for an execution that has one running, else null. */
   workflowIdOf(executionId: number): string | null {
     return this.ids.has(executionId) ? workflowIdForExecution(executionId) : null;

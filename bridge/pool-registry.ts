@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { ensureWorkerRow, listOwnWorkers, markWorkerInactive, upsertWorker } from '../src/attune/db/workers';
+import { ensureWorkerRow, idleForGood, listOwnWorkers, markWorkerInactive, upsertWorker } from '../src/attune/db/workers';
 import { registerDetectedRuntimes } from '../src/attune/db/auto-runtimes';
 import type { AgentCapabilities, AgentSessionInput } from '../src/temporal/contracts';
 import { WORKFLOW_TYPES } from '../src/temporal/names';
@@ -77,7 +77,7 @@ export class PoolRegistry {
       if (unattached.has(own.name)) continue;
       // Idle for good: no agent, nothing open, no change for a while. Its channels go back to the budget; its
       // queues stay (durable) and are consumed again when an agent of the pool appears.
-      if (own.openExecutions === 0 && own.quietSeconds >= this.deps.detachAfterSeconds) {
+      if (idleForGood(own, this.deps.detachAfterSeconds)) {
         if (await this.deps.detach(own.id)) this.deps.log.info({ pool: own.name, workerId: own.id }, 'idle pool detached: its queues are no longer consumed');
         continue;
       }

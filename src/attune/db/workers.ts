@@ -51,6 +51,9 @@ export interface OwnWorker {
   openExecutions: number;
 }
 
+/** No live agent (inactive), nothing open, unchanged for `detachAfterSeconds`: its queues need not be consumed. */
+export const idleForGood = (own: OwnWorker, detachAfterSeconds: number) => own.status !== 'active' && own.openExecutions === 0 && own.quietSeconds >= detachAfterSeconds;
+
 /** Worker rows this adapter registered (marked in capabilities), for re-attaching consumers at start. */
 export async function listOwnWorkers(db: Pool): Promise<OwnWorker[]> {
   const { rows } = await db.query<{ id: string; name: string; status: string; quiet: number; open: string }>(
