@@ -22,6 +22,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/helpers/rootfs-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
     },
+    {
+      // The real docker/compose.yaml on a Docker engine; only run by scripts/test-compose.sh, which starts the stack.
+      displayName: 'compose',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/test/compose/**/*.test.ts'],
+    },
   ],
   testTimeout: 120000,
 };

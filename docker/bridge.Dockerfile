@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The bridge image: `attune-temporal bridge` (Attune's worker stand-in on RabbitMQ and PostgreSQL, the workflow
 # worker, the control-plane activities and the codec endpoint for the Temporal UI).
 #
@@ -9,8 +8,8 @@
 #
 # Build from the repository root:
 #   docker build -f docker/bridge.Dockerfile -t attune-temporal/bridge .
-# docker/bridge.Dockerfile.dockerignore (BuildKit's per-Dockerfile ignore file) keeps node_modules, dist and .git out
-# of the context.
+# Works with BuildKit and with the classic builder (no BuildKit-only syntax); the root .dockerignore keeps
+# node_modules, dist and .git out of the context.
 
 # Current LTS line; the package declares node >= 20.19 and CI tests 20, 22 and 24.
 ARG NODE_IMAGE=node:22-bookworm-slim

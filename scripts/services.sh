@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local backing services for attune-temporal: PostgreSQL 15, RabbitMQ, Temporal dev server.
 #
-#   scripts/services.sh up     [pg|rabbitmq|temporal ...]   install if missing, start, wait until ready
+#   scripts/services.sh up     [pg|rabbitmq|temporal|docker ...]   install if missing, start, wait until ready
+#                                                      (docker, the engine for the Compose test, only by name)
 #   scripts/services.sh down   [pg|rabbitmq|temporal ...]   stop ONLY what this script started
 #   scripts/services.sh status [pg|rabbitmq|temporal ...]   one line per service
 #
@@ -34,8 +35,12 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$SCRIPT_DIR/services/rabbitmq.sh"
 # shellcheck source=scripts/services/temporal.sh
 . "$SCRIPT_DIR/services/temporal.sh"
+# shellcheck source=scripts/services/docker.sh
+. "$SCRIPT_DIR/services/docker.sh"
 
-ALL_SERVICES=(pg rabbitmq temporal)
+# Started by `up` without arguments. The Docker engine (for the Compose test) only when asked for by name.
+DEFAULT_SERVICES=(pg rabbitmq temporal)
+ALL_SERVICES=(pg rabbitmq temporal docker)
 
 # ============================================================================
 # main
@@ -50,7 +55,8 @@ normalize_service() {
     pg | postgres | postgresql) echo pg ;;
     rabbitmq | rabbit | amqp) echo rabbitmq ;;
     temporal) echo temporal ;;
-    *) echo "unknown service: $1 (expected pg, rabbitmq or temporal)" >&2; exit 2 ;;
+    docker | dockerd) echo docker ;;
+    *) echo "unknown service: $1 (expected pg, rabbitmq, temporal or docker)" >&2; exit 2 ;;
   esac
 }
 
@@ -69,7 +75,7 @@ main() {
   shift
   local selected=()
   if [ $# -eq 0 ]; then
-    selected=("${ALL_SERVICES[@]}")
+    selected=("${DEFAULT_SERVICES[@]}")
   else
     for s in "$@"; do selected+=("$(normalize_service "$s")"); done
   fi

@@ -16,7 +16,6 @@ CACHE="${ATTUNE_TEMPORAL_CACHE:-/var/cache/attune-temporal}"
 BIN="$CACHE/bin"
 VENV="$CACHE/deploy-venv"
 HELM_VERSION="${HELM_VERSION:-v3.16.4}"
-COMPOSE_VERSION="${COMPOSE_VERSION:-v2.40.3}"
 # Oldest (Chart.yaml kubeVersion) and newest Kubernetes versions the manifests are checked against.
 K8S_VERSIONS="${K8S_VERSIONS:-1.25.0 1.37.0}"
 CHART=charts/attune-temporal
@@ -40,27 +39,8 @@ venv_tool() { # venv_tool PACKAGE EXECUTABLE → prints the path, or nothing if 
 }
 
 # ---------------------------------------------------------------- Compose
-# Debian (bookworm) has no Compose v2 plugin, only the Python docker-compose 1.29, which predates parts of the Compose
-# specification this file uses (top-level `name`). Compose v2 is a Go module, but `go install …@version` refuses it
-# (its go.mod has exclude directives), so it is built from the module's source as downloaded from the module proxy.
-find_compose() {
-  if docker compose version >/dev/null 2>&1; then echo "docker compose"; return; fi
-  if [ ! -x "$BIN/docker-compose" ]; then
-    command -v go >/dev/null || fail "no docker compose plugin and no Go toolchain to build it"
-    say "building Docker Compose $COMPOSE_VERSION from its Go module (once; cached in $BIN)" >&2
-    local dir src="$work/compose-src"
-    dir=$(go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -n "$dir" ] || fail "could not download github.com/docker/compose/v2@$COMPOSE_VERSION"
-    cp -r "$dir" "$src" && chmod -R u+w "$src"
-    (cd "$src" && go build -trimpath -ldflags "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" \
-      -o "$BIN/docker-compose.tmp" ./cmd) >&2 || fail "building Docker Compose failed"
-    mv "$BIN/docker-compose.tmp" "$BIN/docker-compose"
-  fi
-  # Also register it as the docker CLI plugin, so `docker compose` works for people on this machine.
-  mkdir -p "$HOME/.docker/cli-plugins"
-  ln -sf "$BIN/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
-  if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo "$BIN/docker-compose"; fi
-}
+# shellcheck source=scripts/compose-binary.sh
+. scripts/compose-binary.sh
 
 validate_compose() {
   local env_file compose_cmd

@@ -25,6 +25,13 @@ export const CORE_RUNTIMES = {
       env_vars: { PYTHONPATH: { value: '{pack_dir}/lib', operation: 'prepend', separator: ':' } },
     },
   },
+  // Attune's catalog has no Ruby runtime; an operator registers one like this (the Compose test's ruby pool uses it).
+  ruby: {
+    ref: 'core.ruby',
+    name: 'Ruby',
+    aliases: ['ruby', 'rb'],
+    execution_config: { interpreter: { binary: 'ruby', args: [], file_extension: '.rb' } },
+  },
   node: {
     ref: 'core.nodejs',
     name: 'Node.js',

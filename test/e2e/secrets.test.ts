@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { attuneKeyHash, decryptAttuneJson } from '../../src/attune/crypto';
 import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, TEST_CODEC_TOKEN, eventually } from '../helpers/deployment';
+import { decodeAll, findEncryptedPayload, temporalCli } from '../helpers/history-payloads';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as {
   vectors: { value: unknown; encrypted_value: string }[];
@@ -49,7 +50,7 @@ describe('a secret parameter', () => {
     expect(wrong.status).toBe(401);
     const decoded = (await (await fetch(codecUrl, { method: 'POST', headers: { authorization: `Bearer ${TEST_CODEC_TOKEN}` }, body: JSON.stringify({ payloads: [encrypted] }) })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
-    const runInputs = JSON.stringify(await decodeAll(codecUrl, JSON.parse(rawHistory)));
+    const runInputs = JSON.stringify(await decodeAll(codecUrl, JSON.parse(rawHistory), { authorization: `Bearer ${TEST_CODEC_TOKEN}` }));
     expect(runInputs).toContain(SECRET); // the run's input carries it, encrypted at rest
 
     const agentEnviron = readFileSync(`/proc/${d.agents[0]!.pid}/environ`, 'utf8');
@@ -93,29 +94,3 @@ describe('a secret parameter', () => {
   });
 });
 
-type JsonPayload = { metadata: Record<string, string>; data: string };
-
-function payloadsIn(node: unknown, out: JsonPayload[] = []): JsonPayload[] {
-  if (Array.isArray(node)) node.forEach((n) => payloadsIn(n, out));
-  else if (node && typeof node === 'object') {
-    const o = node as Record<string, unknown>;
-    if (o.metadata && typeof o.data === 'string') out.push(o as JsonPayload);
-    else Object.values(o).forEach((v) => payloadsIn(v, out));
-  }
-  return out;
-}
-
-function findEncryptedPayload(history: unknown): JsonPayload | undefined {
-  return payloadsIn(history).find((p) => Buffer.from(p.metadata.encoding ?? '', 'base64').toString() === 'binary/encrypted');
-}
-
-async function decodeAll(codecUrl: string, history: unknown): Promise<string[]> {
-  const res = await fetch(codecUrl, { method: 'POST', headers: { authorization: `Bearer ${TEST_CODEC_TOKEN}` }, body: JSON.stringify({ payloads: payloadsIn(history) }) });
-  const body = (await res.json()) as { payloads: JsonPayload[] };
-  return body.payloads.map((p) => Buffer.from(p.data, 'base64').toString());
-}
-
-function temporalCli(): string {
-  const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
-  return [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p))!;
-}
