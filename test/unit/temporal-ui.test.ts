@@ -105,7 +105,7 @@ describe('vanished agent sessions', () => {
       pendingWorkflowTask: task === undefined ? null : { scheduledTime: ts(task) },
     },
   });
-  const vanished = (d: ReturnType<typeof describe_>) => sessionVanished(sessionView(d as never), now, 60_000);
+  const vanished = (d: ReturnType<typeof describe_>) => sessionVanished(sessionView(d), now, 60_000);
 
   it('are those with nothing moving for a while, once their own timeouts had their chance', () => {
     // A live agent: its presence heartbeat is seconds old.
