@@ -4,7 +4,7 @@ import type { AgentSessionInput } from '../../src/temporal/contracts';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import type { ExecutionStatusView } from '../../workflows/state';
-import { TestDeployment, eventually } from '../helpers/deployment';
+import { TestDeployment, eventually, freePort } from '../helpers/deployment';
 import { TEST_CODEC_KEYS } from '../helpers/services';
 
 /**
@@ -17,8 +17,10 @@ describe('operating executions from the Temporal UI', () => {
   // Reconciler passes every 2 s, so a vanished session is closed within the test (its staleness bound is 40 s).
   const d = new TestDeployment();
   let client: Client; // with the codec: query answers and session inputs are encrypted like every payload
+  let sdkMetricsPort = 0;
   beforeAll(async () => {
-    await d.setup({ bridgeEnv: { ATTUNE_TEMPORAL_RECONCILE_SECONDS: '2' } });
+    sdkMetricsPort = await freePort();
+    await d.setup({ bridgeEnv: { ATTUNE_TEMPORAL_RECONCILE_SECONDS: '2', ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${sdkMetricsPort}` } });
     client = new Client({ connection: d.temporal.connection, namespace: d.temporal.options.namespace, dataConverter: createDataConverter(new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }))) });
   }, 120_000);
   afterAll(() => d.teardown(), 120_000);
@@ -95,6 +97,13 @@ describe('operating executions from the Temporal UI', () => {
     expect(wait).toBeLessThan(30);
     await d.publish(`execution.dispatch.worker.${d.workerId}`, { not: 'an envelope' });
     await eventually(async () => ((await metric('attune_temporal_parked_messages_total{reason="malformed_envelope"}')) === 1 ? true : undefined), 15_000, 'parked counter');
+    await expect(d.parked()).resolves.toHaveLength(1);
+  });
+
+  it('serves the Temporal SDK\'s own metrics where asked to', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${sdkMetricsPort}/metrics`)).text();
+    expect(text).toMatch(/^temporal_workflow_completed\S* \d/m);
+    expect(text).toMatch(/^temporal_activity_execution_latency\S*/m);
   });
 
   it('closes an agent\'s session when the agent stops', async () => {
