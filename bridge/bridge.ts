@@ -22,6 +22,9 @@ import { Parking } from './parking';
 import { PoolRegistry } from './pool-registry';
 import { LegacyExecutions } from './legacy-executions';
 import { AttunePublisher } from './publisher';
+import { BridgeMetrics } from './metrics';
+import { SearchAttributes } from './search-attributes';
+import { VanishedSessions } from './vanished-sessions';
 
 /**
  * The control plane: consumes each pool's Attune queues and turns messages into workflow starts and
@@ -29,27 +32,31 @@ import { AttunePublisher } from './publisher';
  * keeps one Attune worker row per live agent pool.
  */
 export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], ...sdkTelemetry(config.sdkMetricsAddress) });
   lifecycle.handleSignals();
   const health = new Health(['amqp', 'postgres', 'temporal', 'started']);
   const retrying = { onRetry: () => health.progressed() };
   const codec = new EncryptionCodec(loadCodecKeys());
   const dataConverter = createDataConverter(codec);
+  // In flight is read from the database at scrape time (0 until it is reachable).
+  let inFlight: () => Promise<{ pool: string; open: number }[]> = async () => [];
+  const metrics = new BridgeMetrics(() => inFlight());
 
   // The HTTP server answers from the first second: not ready until every dependency is, but alive.
-  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, health, log });
+  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, health, log, metrics });
   await listen(http, config.httpPort, config.httpHost);
   lifecycle.add('http server', http, closeServer);
 
   const db = lifecycle.add('postgres', createDbPool(config.databaseUrl, config.databaseSchema, log), (pool) => pool.end());
   await openWithBackoff(lifecycle, 'PostgreSQL', () => db.query('SELECT 1'), retrying);
   health.setProbe('postgres', () => db.query('SELECT 1'));
+  inFlight = async () => (await listOwnWorkers(db)).map((w) => ({ pool: w.name, open: w.openExecutions }));
 
   const amqp = lifecycle.add('amqp', await openWithBackoff(lifecycle, 'RabbitMQ', () => AmqpConnection.open(config.messageQueueUrl, log, lifecycle), retrying), (c) => c.close());
   health.setProbe('amqp', async () => {
     if (!amqp.isOpen) throw new Error('connection lost; reconnecting');
   });
-  const parking = new Parking(amqp, config.parkingQueue);
+  const parking = new Parking(amqp, config.parkingQueue, metrics);
   /** Exchanges, our parking and dead-letter queues, and the dead-letter consumer: at start and after each reconnect. */
   const declareTopology = async () => {
     const channel = await amqp.channel();
@@ -65,6 +72,9 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   health.setProbe('temporal', () => connection.healthService.check({}));
   const client = await createClient(config.temporal, dataConverter, connection);
   const legacy = new LegacyExecutions({ client, bridgeTaskQueue: config.temporal.bridgeTaskQueue, log });
+  // Never fails the start: without them executions run unsearchable (warned), and each reconciler pass looks again.
+  const searchAttributes = new SearchAttributes({ client, namespace: config.temporal.namespace, log });
+  await searchAttributes.ensure();
   await openWithBackoff(lifecycle, 'Temporal visibility', () => legacy.refresh(), retrying);
 
   // Pools whose queues this bridge consumes on the current connection (cleared by a reconnect).
@@ -98,7 +108,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
     await declaring.close();
-    const deps = { client, db, legacy, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
+    const deps = { client, db, legacy, searchAttributes, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
     // Each queue on its own channel: prefetch is per channel, and an error closes only that one. A partial
     // attach is undone, so the next attempt does not leave a second consumer on the queues that did attach.
     const consumers: Consumer[] = [];
@@ -120,7 +130,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     await attachOwnPools();
   });
   const registry = new PoolRegistry({ client, db, log, attach, detach, detachAfterSeconds: config.poolDetachSeconds, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
-  const controlActivities = createControlActivities({ db, publisher, registry, log, codec, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret });
+  const controlActivities = createControlActivities({ db, publisher, registry, log, codec, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret, metrics });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,
@@ -142,16 +152,23 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await syncOnce();
   const timer = setInterval(() => void syncOnce(), config.poolSyncSeconds * 1000);
   lifecycle.add('pool sync', timer, clearInterval);
-  const reconciler = new Reconciler({ db, client, log, bridgeTaskQueue: config.temporal.bridgeTaskQueue, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
+  const reconciler = new Reconciler({ db, client, log, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
+  const sessions = new VanishedSessions({ client, log, bridgeTaskQueue: config.temporal.bridgeTaskQueue, settleSeconds: config.reconcileSeconds });
   let reconciling = false; // one pass at a time: a slow pass is not overlapped by the next tick
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
     reconciling = true;
-    void legacy
-      .refresh()
-      .then(() => reconciler.pass())
-      .catch((err: unknown) => log.warn({ err }, 'reconciler pass failed'))
-      .finally(() => (reconciling = false));
+    void (async () => {
+      await legacy
+        .refresh()
+        .then(() => reconciler.pass())
+        .catch((err: unknown) => log.warn({ err }, 'reconciler pass failed'));
+      await sessions
+        .sweep()
+        .then((closed) => closed.forEach(() => metrics.reconcilerAction('session_closed')))
+        .catch((err: unknown) => log.warn({ err }, 'agent session sweep failed'));
+      await searchAttributes.ensure();
+    })().finally(() => (reconciling = false));
   }, config.reconcileSeconds * 1000);
   lifecycle.add('reconciler', reconcileTimer, clearInterval);
   health.setProbe('started', async () => undefined);
@@ -179,4 +196,9 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The Temporal SDK's own metrics (Rust core: workflow/activity task latencies, slots, polls) on their own Prometheus endpoint, when asked for. */
+function sdkTelemetry(bindAddress: string | undefined): Pick<Parameters<typeof Runtime.install>[0], 'telemetryOptions'> {
+  return bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {};
 }

@@ -11,6 +11,7 @@ import type { AttunePublisher } from './publisher';
 import { classifyFault } from '../src/attune/fault';
 import { storableJson } from '../src/attune/storable-json';
 import { writeResultFile } from './result-file';
+import type { BridgeMetrics } from './metrics';
 
 /**
  * Final report: write status and result (never over a row already terminal), then publish
@@ -24,7 +25,7 @@ import { writeResultFile } from './result-file';
  * instead. Transient and unknown faults are rethrown, for Temporal to retry as before.
  */
 export async function completeExecution(
-  deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined; artifactsDir: string },
+  deps: { db: Pool; publisher: AttunePublisher; log: Logger; encryptionKey: string | undefined; artifactsDir: string; metrics?: Pick<BridgeMetrics, 'executionFinished'> },
   input: CompleteInput,
 ): Promise<CompleteResult> {
   let report: FinalReport = input.outcome
@@ -64,6 +65,7 @@ export async function completeExecution(
     result: report.result,
     completed_at: now,
   });
+  if (!written.reapplied) deps.metrics?.executionFinished(report.status, written.runningSeconds);
   return { v: 1, applied: true, status: report.status, previousStatus: written.previousStatus };
 }
 

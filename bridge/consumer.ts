@@ -5,6 +5,7 @@ import type { Logger } from '../src/log';
 import type { ChannelSource } from './amqp-connection';
 import type { Parking } from './parking';
 import { classifyHandlingFailure } from './handling-failure';
+import type { ParkCategory } from './metrics';
 
 /** A running consumer; `detach` stops it for good (its unacked messages go back to the queue). */
 export interface Consumer {
@@ -12,7 +13,7 @@ export interface Consumer {
 }
 
 /** What a handler decided: done (ack), or park the message with a reason (ack after parking). */
-export type Verdict = { kind: 'ack' } | { kind: 'park'; reason: string };
+export type Verdict = { kind: 'ack' } | { kind: 'park'; reason: string; category: ParkCategory };
 export type Handler = (envelope: IncomingEnvelope) => Promise<Verdict>;
 
 const RETRY_DELAY_MS = 1000;
@@ -93,7 +94,7 @@ async function consumeOn(channel: Channel, spec: QueueSpec, handler: Handler, pa
     try {
       envelope = decodeEnvelope(msg.content);
     } catch (err) {
-      return park(msg, (err as Error).message);
+      return park(msg, (err as Error).message, 'malformed_envelope');
     }
     let delay = HOLD_INITIAL_MS;
     for (let attempt = 1; ; attempt += 1) {
@@ -104,21 +105,21 @@ async function consumeOn(channel: Channel, spec: QueueSpec, handler: Handler, pa
       } catch (err) {
         const fault = classifyHandlingFailure(err);
         if (fault.kind !== 'transient' && attempt >= UNKNOWN_FAILURE_ATTEMPTS) {
-          return park(msg, `handling failed ${attempt} times: ${fault.reason}`);
+          return park(msg, `handling failed ${attempt} times: ${fault.reason}`, 'handling_failed');
         }
         log.warn({ err: fault.reason, queue: spec.name, messageId: envelope.message_id, attempt, retryInMs: delay }, 'handling failed; holding the message and retrying');
         await new Promise((resolve) => setTimeout(resolve, delay));
         delay = Math.min(HOLD_MAX_MS, delay * 2);
         continue;
       }
-      if (verdict.kind === 'park') return park(msg, verdict.reason);
+      if (verdict.kind === 'park') return park(msg, verdict.reason, verdict.category);
       return safely(() => channel.ack(msg));
     }
   }
 
-  async function park(msg: ConsumeMessage, reason: string): Promise<void> {
+  async function park(msg: ConsumeMessage, reason: string, category: ParkCategory): Promise<void> {
     try {
-      await parking.deadLetter(msg, spec.name, reason);
+      await parking.deadLetter(msg, spec.name, reason, category);
       channel.ack(msg);
       log.warn({ queue: spec.name, reason }, 'message dead-lettered with its reason (to attune.dlx, then our parking queue)');
     } catch (err) {

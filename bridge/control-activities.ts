@@ -9,6 +9,7 @@ import type { Logger } from '../src/log';
 import type { EncryptionCodec } from '../src/temporal/payload-codec';
 import { removeClaimChecks } from '../src/temporal/claim-check';
 import { claimCheckLargeSpec } from './claim-check-spec';
+import type { BridgeMetrics } from './metrics';
 
 export interface ControlDeps extends PrepareDeps {
   db: Pool;
@@ -19,6 +20,7 @@ export interface ControlDeps extends PrepareDeps {
   artifactsDir: string;
   /** Encrypts claim-checked parameters (the payload codec: agents open them with the same keys). */
   codec: EncryptionCodec;
+  metrics?: BridgeMetrics;
 }
 
 /**
@@ -28,7 +30,11 @@ export interface ControlDeps extends PrepareDeps {
 export function createControlActivities(deps: ControlDeps) {
   return {
     prepareExecution: async (input) => claimCheckLargeSpec(deps, await prepareExecution(deps, input)),
-    beginExecution: (input) => beginExecution(deps, input),
+    beginExecution: async (input) => {
+      const begun = await beginExecution(deps, input);
+      if (begun.kind === 'running' && input.claimWaitMs !== undefined) deps.metrics?.claimed(input.pool ?? 'unknown', input.claimWaitMs);
+      return begun;
+    },
     completeExecution: async (input) => {
       const done = await completeExecution(deps, input);
       await removeClaimChecks(deps.artifactsDir, input.executionId);

@@ -17,7 +17,7 @@ interface XDeath {
 export const REPLAY_COUNT_HEADER = 'x-attune-temporal-replays';
 
 /** Replay (back to where it came from) or park (with the reason): what a dead-lettered message deserves. */
-export function deadLetterVerdict(msg: Pick<ConsumeMessage, 'properties'>): { kind: 'replay'; exchange: string; routingKey: string } | { kind: 'park'; reason: string } {
+export function deadLetterVerdict(msg: Pick<ConsumeMessage, 'properties'>): { kind: 'replay'; exchange: string; routingKey: string } | { kind: 'park'; reason: string; ours: boolean } {
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const death = (Array.isArray(headers['x-death']) ? (headers['x-death'] as XDeath[]) : [])[0];
   const routingKey = death?.['routing-keys']?.[0];
@@ -26,8 +26,9 @@ export function deadLetterVerdict(msg: Pick<ConsumeMessage, 'properties'>): { ki
   if (typeof headers['x-parked-reason'] !== 'string' && death?.reason === 'expired' && death.exchange === EXCHANGES.executions && routingKey) {
     return { kind: 'replay', exchange: death.exchange, routingKey };
   }
-  const reason = typeof headers['x-parked-reason'] === 'string' ? headers['x-parked-reason'] : `dead-lettered by the broker (${death?.reason ?? 'no x-death'}) from ${death?.queue ?? 'an unknown queue'}`;
-  return { kind: 'park', reason };
+  const ours = typeof headers['x-parked-reason'] === 'string';
+  const reason = ours ? (headers['x-parked-reason'] as string) : `dead-lettered by the broker (${death?.reason ?? 'no x-death'}) from ${death?.queue ?? 'an unknown queue'}`;
+  return { kind: 'park', reason, ours };
 }
 
 /**
@@ -52,7 +53,8 @@ export async function consumeDeadLetters(channel: Channel, amqp: AmqpConnection,
     const verdict = deadLetterVerdict(msg);
     try {
       if (verdict.kind === 'park') {
-        await parking.park(msg, queue, verdict.reason);
+        // Ours carry x-parked-reason and were counted when dead-lettered; the broker's are counted here.
+        await parking.park(msg, queue, verdict.reason, verdict.ours ? null : 'dead_lettered_by_broker');
       } else {
         // The broker's death records go: the next expiry (if the outage lasts) starts a fresh one.
         const headers = Object.fromEntries(Object.entries((msg.properties.headers ?? {}) as Record<string, unknown>).filter(([k]) => !/^x-(death|first-death-|last-death-)/.test(k)));

@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import type { ExecutionCancelRequested, ExecutionDispatch } from '../src/attune/messages';
 import type { IncomingEnvelope } from '../src/attune/envelope';
 import type { AttuneExecutionInput, CancelSignal, DispatchSignal, ExecutionWorkflowInput } from '../src/temporal/contracts';
@@ -7,6 +7,8 @@ import { deploymentNames, SIGNALS, WORKFLOW_TYPES } from '../src/temporal/names'
 import type { Logger } from '../src/log';
 import type { Verdict } from './consumer';
 import type { LegacyExecutions } from './legacy-executions';
+import type { BridgeMetrics } from './metrics';
+import { startAttributes, type SearchAttributes } from './search-attributes';
 
 export interface ExecutionHandlerDeps {
   client: Client;
@@ -15,6 +17,9 @@ export interface ExecutionHandlerDeps {
   pool: string;
   log: Logger;
   legacy: LegacyExecutions;
+  /** Whether the namespace has our search attributes (the bridge registered them or found them). */
+  searchAttributes: Pick<SearchAttributes, 'ready' | 'lost'>;
+  metrics?: Pick<BridgeMetrics, 'dispatchReceived' | 'cancelReceived'>;
 }
 
 /** Runs a start (or signal-with-start); a workflow already under that id (ids are never reused) means the message had its effect. */
@@ -24,6 +29,25 @@ async function unlessStarted(deps: ExecutionHandlerDeps, executionId: number, wh
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     deps.log.info({ executionId, what }, 'execution workflow already exists or finished; message acknowledged without effect');
+  }
+}
+
+/** gRPC INVALID_ARGUMENT naming a search attribute: the namespace lost ours (someone removed them). */
+const refusedAttributes = (err: unknown) => (err as { code?: unknown }).code === 3 && /search attribute/i.test(String((err as Error).message));
+
+/**
+ * Starts with our search attributes when the namespace has them; should the server refuse them after all, they
+ * are forgotten (looked for again by the next reconciler pass) and the start is made without them.
+ */
+async function withAttributes<T>(deps: ExecutionHandlerDeps, executionId: number, actionRef: string | null, start: (attributes: SearchAttributePair[] | undefined) => Promise<T>): Promise<T> {
+  if (!deps.searchAttributes.ready) return start(undefined);
+  try {
+    return await start(startAttributes(executionId, deps.pool, actionRef));
+  } catch (err) {
+    if (!refusedAttributes(err)) throw err;
+    deps.log.warn({ executionId, err: String(err) }, 'search attributes refused by the server: starting without them');
+    deps.searchAttributes.lost();
+    return start(undefined);
   }
 }
 
@@ -44,14 +68,17 @@ function currentWorkflow(deps: ExecutionHandlerDeps, executionId: number, dispat
 async function startExecution(deps: ExecutionHandlerDeps, executionId: number, dispatch: DispatchSignal): Promise<void> {
   const { workflowId, input } = currentWorkflow(deps, executionId, dispatch);
   await unlessStarted(deps, executionId, 'dispatch', () =>
-    deps.client.workflow.start(WORKFLOW_TYPES.attuneExecution, {
-      workflowId,
-      taskQueue: deps.bridgeTaskQueue,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      requestEagerStart: true,
-      staticSummary: `${dispatch.actionRef} · execution ${executionId} · pool ${deps.pool}`,
-    }),
+    withAttributes(deps, executionId, dispatch.actionRef, (typedSearchAttributes) =>
+      deps.client.workflow.start(WORKFLOW_TYPES.attuneExecution, {
+        workflowId,
+        taskQueue: deps.bridgeTaskQueue,
+        args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        requestEagerStart: true,
+        staticSummary: `${dispatch.actionRef} · execution ${executionId} · pool ${deps.pool}`,
+        typedSearchAttributes,
+      }),
+    ),
   );
 }
 
@@ -62,7 +89,9 @@ async function startExecution(deps: ExecutionHandlerDeps, executionId: number, d
  */
 async function cancelExecution(deps: ExecutionHandlerDeps, executionId: number, cancel: CancelSignal): Promise<void> {
   const { workflowId, input } = currentWorkflow(deps, executionId, null);
-  await signalWithStart(deps, executionId, WORKFLOW_TYPES.attuneExecution, workflowId, input, SIGNALS.cancel, cancel);
+  await withAttributes(deps, executionId, null, (typedSearchAttributes) =>
+    signalWithStart(deps, executionId, WORKFLOW_TYPES.attuneExecution, workflowId, input, SIGNALS.cancel, cancel, typedSearchAttributes),
+  );
 }
 
 /** Signal-with-start of `type` under `workflowId`: the signal reaches the running workflow, or starts one with `input`. */
@@ -74,9 +103,18 @@ async function signalWithStart(
   input: AttuneExecutionInput | ExecutionWorkflowInput,
   signal: string,
   arg: DispatchSignal | CancelSignal,
+  typedSearchAttributes?: SearchAttributePair[],
 ): Promise<void> {
   await unlessStarted(deps, executionId, signal, () =>
-    deps.client.workflow.signalWithStart(type, { workflowId, taskQueue: deps.bridgeTaskQueue, args: [input], signal, signalArgs: [arg], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE }),
+    deps.client.workflow.signalWithStart(type, {
+      workflowId,
+      taskQueue: deps.bridgeTaskQueue,
+      args: [input],
+      signal,
+      signalArgs: [arg],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes,
+    }),
   );
 }
 
@@ -108,6 +146,7 @@ export async function acceptDispatch(deps: ExecutionHandlerDeps, payload: Execut
   if (legacyId) await signalLegacy(deps, legacyId, payload.execution_id, SIGNALS.dispatch, dispatch);
   else await startExecution(deps, payload.execution_id, dispatch);
   crashPoint('after-start');
+  deps.metrics?.dispatchReceived(deps.pool);
   deps.log.info({ executionId: payload.execution_id, messageId: envelope.message_id }, 'dispatch accepted');
   return { kind: 'ack' };
 }
@@ -119,6 +158,7 @@ export async function acceptCancel(deps: ExecutionHandlerDeps, payload: Executio
   const legacyId = deps.legacy.workflowIdOf(payload.execution_id);
   if (legacyId) await signalLegacy(deps, legacyId, payload.execution_id, SIGNALS.cancel, cancel);
   else await cancelExecution(deps, payload.execution_id, cancel);
+  deps.metrics?.cancelReceived(deps.pool);
   deps.log.info({ executionId: payload.execution_id }, 'cancel accepted');
   return { kind: 'ack' };
 }

@@ -3,6 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import type { Logger } from '../src/log';
 import { handleAgentBinary, type AgentBinaryConfig } from './agent-binary';
 import type { Health } from './health';
+import type { BridgeMetrics } from './metrics';
 import { tokenAllowed } from './token-check';
 
 export interface HttpDeps {
@@ -13,6 +14,8 @@ export interface HttpDeps {
   corsOrigins: string[];
   health: Health;
   log: Logger;
+  /** Served at `/metrics` (Prometheus text format). */
+  metrics: Pick<BridgeMetrics, 'expose'>;
 }
 
 type JsonPayload = { metadata?: Record<string, string>; data?: string };
@@ -21,7 +24,8 @@ const MAX_BODY = 8 * 1024 * 1024;
 /**
  * The bridge's HTTP endpoint: a Temporal UI codec server (`/codec/encode`, `/codec/decode`) for
  * authorized operators only, the agent download (Attune-compatible), readiness (`/readyz`: 503 until AMQP,
- * PostgreSQL and Temporal all answer) and liveness (`/livez`, and `/healthz` as before). The token comes as
+ * PostgreSQL and Temporal all answer), liveness (`/livez`, and `/healthz` as before) and Prometheus metrics
+ * (`/metrics`: counts and durations, nothing about an execution's content). The codec token comes as
  * `Authorization: Bearer …` or in the path (`/codec/<token>/decode`) for UIs that cannot send headers.
  */
 export function createHttpServer(deps: HttpDeps): Server {
@@ -50,6 +54,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   if (url.pathname === '/readyz') {
     const ready = await deps.health.readiness();
     return send(res, ready.ready ? 200 : 503, ready);
+  }
+  if (url.pathname === '/metrics' && req.method === 'GET') {
+    const { contentType, body } = await deps.metrics.expose();
+    res.statusCode = 200;
+    res.setHeader('Content-Type', contentType);
+    return void res.end(body);
   }
   if (req.method === 'GET' && handleAgentBinary(deps.agentBinary, url, req, res)) return;
   const codec = /^\/codec(?:\/([^/]+))?\/(encode|decode)$/.exec(url.pathname);

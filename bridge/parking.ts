@@ -2,6 +2,7 @@ import type { ConsumeMessage, Options } from 'amqplib';
 import { EXCHANGES } from '../src/attune/topology';
 import type { AmqpConnection } from './amqp-connection';
 import { publishConfirmed, publishRoutedConfirmed } from './confirm-publish';
+import type { BridgeMetrics, ParkCategory } from './metrics';
 
 const ORIGIN_HEADERS = ['x-original-queue', 'x-original-exchange', 'x-original-routing-key'] as const;
 
@@ -15,20 +16,26 @@ export class Parking {
   constructor(
     private readonly amqp: AmqpConnection,
     readonly queue: string,
+    private readonly metrics?: Pick<BridgeMetrics, 'messageParked'>,
   ) {}
 
   /** Dead-letters a message of one of Attune's queues with our reason; parks it directly if nothing is bound for it. */
-  async deadLetter(msg: ConsumeMessage, fromQueue: string, reason: string): Promise<void> {
+  async deadLetter(msg: ConsumeMessage, fromQueue: string, reason: string, category: ParkCategory): Promise<void> {
     const channel = await this.amqp.confirmChannel();
     const routed = await publishRoutedConfirmed(channel, EXCHANGES.dlx, msg.fields.routingKey, msg.content, this.options(msg, fromQueue, reason));
-    if (routed === 'unroutable') await this.park(msg, fromQueue, reason);
+    if (routed === 'unroutable') await this.park(msg, fromQueue, reason, null);
+    this.metrics?.messageParked(category);
   }
 
-  /** Puts a message into the parking queue, its reason and origin in headers (an origin it already carries is kept). */
-  async park(msg: ConsumeMessage, fromQueue: string, reason: string): Promise<void> {
+  /**
+   * Puts a message into the parking queue, its reason and origin in headers (an origin it already carries is kept).
+   * `category` null: the message was counted when we dead-lettered it.
+   */
+  async park(msg: ConsumeMessage, fromQueue: string, reason: string, category: ParkCategory | null): Promise<void> {
     const channel = await this.amqp.confirmChannel();
     // The default exchange routes by queue name: straight into our parking queue.
     await publishConfirmed(channel, '', this.queue, msg.content, this.options(msg, fromQueue, reason));
+    if (category) this.metrics?.messageParked(category);
   }
 
   private options(msg: ConsumeMessage, fromQueue: string, reason: string): Options.Publish {

@@ -4,6 +4,7 @@ import { listOwnWorkers } from '../src/attune/db/workers';
 import type { Logger } from '../src/log';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import { deploymentNames, workflowIdForExecution } from '../src/temporal/names';
+import type { BridgeMetrics } from './metrics';
 
 const BATCH = 200;
 
@@ -17,6 +18,7 @@ export interface ReconcilerDeps {
   settleSeconds: number;
   /** Names this deployment's workflow ids; a first-release workflow may still hold the row under its own id. */
   bridgeTaskQueue: string;
+  metrics?: Pick<BridgeMetrics, 'reconcilerAction'>;
 }
 
 /** What the reconciler decided for one row. */
@@ -56,6 +58,7 @@ export class Reconciler {
       if (result.applied) {
         deps.log.warn({ executionId: row.id, previousStatus: row.status, reason }, 'reconciler: execution ended without its workflow reporting it; final row written');
         done.push({ executionId: row.id, action: 'failed', reason });
+        deps.metrics?.reconcilerAction('failed_row_written');
       }
     }
     return done;

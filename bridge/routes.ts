@@ -9,6 +9,7 @@ import type { Handler, Verdict } from './consumer';
 import { acceptCancel, acceptDispatch } from './execution-handlers';
 import { refusePackTest } from './pack-handlers';
 import type { LegacyExecutions } from './legacy-executions';
+import type { ExecutionHandlerDeps } from './execution-handlers';
 
 export type PoolQueue = keyof ReturnType<typeof workerQueues>;
 
@@ -30,6 +31,8 @@ export interface RouteDeps {
   pool: string;
   log: Logger;
   legacy: LegacyExecutions;
+  searchAttributes: ExecutionHandlerDeps['searchAttributes'];
+  metrics?: ExecutionHandlerDeps['metrics'];
 }
 
 /** Pack events are consumed only so the queue cannot grow (environments are built lazily): nothing in them is used. */
@@ -52,12 +55,12 @@ export function poolRoutes(deps: RouteDeps): Record<PoolQueue, Record<string, Me
 export function queueHandler(queue: PoolQueue, routes: Record<string, MessageRoute>): Handler {
   return async (envelope) => {
     const found = Object.hasOwn(routes, envelope.message_type) ? routes[envelope.message_type] : undefined;
-    if (!found) return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the ${queue} queue` };
+    if (!found) return { kind: 'park', reason: `unexpected message_type "${envelope.message_type}" on the ${queue} queue`, category: 'unexpected_message_type' };
     let payload: unknown;
     try {
       payload = payloadOf(envelope, found.schema);
     } catch (err) {
-      return { kind: 'park', reason: (err as Error).message };
+      return { kind: 'park', reason: (err as Error).message, category: 'invalid_payload' };
     }
     return found.handle(payload, envelope);
   };

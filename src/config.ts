@@ -96,6 +96,8 @@ const bridgeSchema = z.object({
   ATTUNE_TEMPORAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   ATTUNE_TEMPORAL_CODEC_TOKENS: csvRaw.default([]),
   ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS: csvRaw.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
+  // host:port for the Temporal SDK's own Prometheus endpoint (off unless set).
+  ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: z.string().regex(/^\S+:\d{1,5}$/, 'use host:port, e.g. 0.0.0.0:9464').optional(),
 });
 
 export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
@@ -122,6 +124,7 @@ export function loadBridgeConfig(env: Env = process.env) {
     httpHost: c.ATTUNE_TEMPORAL_HTTP_HOST,
     codecTokens: c.ATTUNE_TEMPORAL_CODEC_TOKENS,
     corsOrigins: c.ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS,
+    sdkMetricsAddress: c.ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS,
     temporal: loadTemporalConfig(env),
   };
 }

@@ -4,15 +4,17 @@ import { poolTaskQueue } from '../src/temporal/names';
 import { agentStepOptions, claimOptions, environmentOptions, killOptions, runOptions, type ExecutionTimings } from './options';
 import { PATCHES } from './patches';
 import type { ExecutionState } from './state';
+import { SUMMARIES } from './summaries';
+import { progressOfOutcome, progressOfHeartbeat } from './progress';
 
 /** Any live agent of the pool claims the execution; null when none did within the claim wait. */
 export async function claimAgent(pool: string, executionId: number, timings: ExecutionTimings): Promise<ClaimResult | null> {
-  return claimOnQueue(poolTaskQueue(pool), { v: 1, executionId }, timings);
+  return claimOnQueue(poolTaskQueue(pool), { v: 1, executionId }, timings, pool);
 }
 
 /** The claim on a named pool queue (the current workflow takes the name from its input). */
-export async function claimOnQueue(taskQueue: string, input: ClaimInput, timings: ExecutionTimings): Promise<ClaimResult | null> {
-  const poolActivities = proxyActivities<PoolActivities>(claimOptions(taskQueue, timings));
+export async function claimOnQueue(taskQueue: string, input: ClaimInput, timings: ExecutionTimings, pool: string): Promise<ClaimResult | null> {
+  const poolActivities = proxyActivities<PoolActivities>({ ...claimOptions(taskQueue, timings), summary: SUMMARIES.claim(input.executionId, pool) });
   try {
     return await poolActivities.claimAgent(input);
   } catch (err) {
@@ -61,7 +63,7 @@ const neverStarted = (err: unknown) => err instanceof ActivityFailure && err.cau
 /** The environment step (lazy setup; a failure is recorded and the action runs with the system interpreter, as in Attune). Null: go on. */
 export async function environmentStep(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt | null> {
   state.phase = 'environment';
-  const env = proxyActivities<AgentActivities>(environmentOptions(claim.taskQueue, timings));
+  const env = proxyActivities<AgentActivities>({ ...environmentOptions(claim.taskQueue, timings), summary: SUMMARIES.environment(spec, claim.agentId) });
   try {
     const prepared = await env.ensureEnvironment(spec);
     if (prepared.status === 'failed') log.warn('environment setup failed; running with the system interpreter', { error: prepared.error });
@@ -75,7 +77,7 @@ export async function environmentStep(claim: ClaimResult, spec: RunSpec, state: 
 /** The version check step against the action's constraint; null when the interpreter fits. */
 export async function versionStep(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt | null> {
   state.phase = 'verifying';
-  const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
+  const steps = proxyActivities<AgentActivities>({ ...agentStepOptions(claim.taskQueue, timings), summary: SUMMARIES.version(spec, claim.agentId) });
   try {
     return versionVerdict(await steps.verifyRuntimeVersion(spec));
   } catch (err) {
@@ -92,7 +94,7 @@ export const versionVerdict = (checked: VersionCheckResult): RunAttempt | null =
  * run, then sizes and checksums of what the execution left behind.
  */
 export async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
-  const steps = proxyActivities<AgentActivities>(agentStepOptions(claim.taskQueue, timings));
+  const steps = proxyActivities<AgentActivities>({ ...agentStepOptions(claim.taskQueue, timings), summary: SUMMARIES.artifacts(spec.executionId, claim.agentId) });
   // Each step is a server round trip: skip the ones that cannot do anything for this action.
   const skipNoop = patched(PATCHES.skipNoopSteps);
   const envType = spec.executionConfig.environment?.env_type;
@@ -123,8 +125,8 @@ export async function runStepsOnAgent(claim: ClaimResult, spec: RunSpec, state: 
  */
 export async function runOnAgent(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
   state.phase = 'running';
-  const agent = proxyActivities<AgentActivities>(runOptions(claim.taskQueue, spec.timeoutSeconds, timings));
-  const control = proxyActivities<AgentControlActivities>(killOptions(claim.controlTaskQueue, timings));
+  const agent = proxyActivities<AgentActivities>({ ...runOptions(claim.taskQueue, spec.timeoutSeconds, timings), summary: SUMMARIES.run(spec, claim.agentId) });
+  const control = proxyActivities<AgentControlActivities>({ ...killOptions(claim.controlTaskQueue, timings), summary: SUMMARIES.kill(spec.executionId, claim.agentId) });
   let finished = false;
   const killer = (async () => {
     await condition(() => state.cancelRequested || finished);
@@ -137,10 +139,13 @@ export async function runOnAgent(claim: ClaimResult, spec: RunSpec, state: Execu
     }
   })();
   try {
-    return { kind: 'outcome', outcome: await agent.runAction(spec) };
+    const outcome = await agent.runAction(spec);
+    state.progress = progressOfOutcome(outcome);
+    return { kind: 'outcome', outcome };
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof TimeoutFailure) {
       const timeoutType = err.cause.timeoutType;
+      state.progress = progressOfHeartbeat(err.cause.lastHeartbeatDetails) ?? state.progress;
       if (timeoutType === 'SCHEDULE_TO_START') return { kind: 'not_started' };
       if (timeoutType === 'HEARTBEAT') {
         return { kind: 'lost', error: `Agent ${claim.agentId} was lost while running the action (no heartbeat for ${timings.runHeartbeatTimeout})`, heartbeatLost: true };

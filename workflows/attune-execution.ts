@@ -7,6 +7,7 @@ import { MAX_CLAIMS } from './execution';
 import { followExecution } from './messages';
 import { executionTimings } from './options';
 import { endings } from './report';
+import { showRunning } from './search-attributes';
 import type { ExecutionWorkflowResult } from './state';
 
 /**
@@ -18,7 +19,7 @@ import type { ExecutionWorkflowResult } from './state';
  * reconciler's.
  */
 export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Promise<ExecutionWorkflowResult> {
-  const { state, dispatch: dispatched } = followExecution(input.dispatch);
+  const { state, dispatch: dispatched } = followExecution(input.executionId, input.dispatch);
 
   const timings = executionTimings(input.testTimings);
   const steps = controlSteps(workflowInfo().taskQueue);
@@ -52,19 +53,21 @@ export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Prom
       if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
       state.phase = 'claiming';
       state.claims += 1;
+      const offered = Date.now(); // workflow time: deterministic
       const claim = await claimAgentUnlessCancelled(input.pool, input.executionId, timings, state, () =>
-        claimOnQueue(input.poolTaskQueue, { v: 1, executionId: input.executionId, spec }, timings),
+        claimOnQueue(input.poolTaskQueue, { v: 1, executionId: input.executionId, spec }, timings, input.pool),
       );
       if (claim === 'cancelled') return end.cancelledBeforeStart(outputFormat);
       if (claim === null) return end.failed(`No live agent in pool "${input.pool}" claimed the execution within ${timings.claimWait}`, outputFormat);
       if (state.cancelRequested) return end.cancelledBeforeStart(outputFormat);
       if (!begun) {
-        const begin = await steps.beginExecution({ v: 1, executionId: input.executionId, workerId: input.workerId });
+        const begin = await steps.beginExecution({ v: 1, executionId: input.executionId, workerId: input.workerId, claimWaitMs: Date.now() - offered, pool: input.pool });
         if (begin.kind === 'skip') return end.skipped(begin.status);
         if (begin.kind === 'canceling') return end.cancelledBeforeStart(outputFormat);
         begun = true;
       }
       state.agentId = claim.agentId;
+      showRunning(claim.agentId, spec.runtimeName);
       const ran = await runClaimed(claim, spec, state, timings);
       if (ran.kind === 'outcome') return end.report({ outcome: ran.outcome, failure: null, outputFormat });
       if (ran.kind === 'lost' || ran.kind === 'failed') return end.failed(ran.error, outputFormat);

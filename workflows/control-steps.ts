@@ -1,8 +1,10 @@
 import { ActivityFailure, ApplicationFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ControlActivities } from '../src/temporal/contracts';
 import { controlOptions, localControlOptions } from './options';
+import { SUMMARIES } from './summaries';
 
 type Step = 'prepareExecution' | 'beginExecution' | 'completeExecution';
+const SUMMARY_OF: Record<Step, (executionId: number) => string> = { prepareExecution: SUMMARIES.prepare, beginExecution: SUMMARIES.begin, completeExecution: SUMMARIES.complete };
 export type ControlSteps = Pick<ControlActivities, Step>;
 
 /**
@@ -12,12 +14,13 @@ export type ControlSteps = Pick<ControlActivities, Step>;
  * not tried again.
  */
 export function controlSteps(bridgeTaskQueue: string): ControlSteps {
-  const local = proxyLocalActivities<ControlActivities>(localControlOptions);
-  const remote = proxyActivities<ControlActivities>(controlOptions(bridgeTaskQueue));
   const step =
     <K extends Step>(name: K) =>
     async (input: Parameters<ControlActivities[K]>[0]): Promise<Awaited<ReturnType<ControlActivities[K]>>> => {
       type Call = (i: typeof input) => Promise<Awaited<ReturnType<ControlActivities[K]>>>;
+      const summary = SUMMARY_OF[name](input.executionId);
+      const local = proxyLocalActivities<ControlActivities>({ ...localControlOptions, summary });
+      const remote = proxyActivities<ControlActivities>({ ...controlOptions(bridgeTaskQueue), summary });
       try {
         return await (local[name] as Call)(input);
       } catch (err) {

@@ -8,9 +8,9 @@ import { endings } from './report';
 import type { ExecutionWorkflowResult } from './state';
 
 export { PATCHES } from './patches';
-export type { ExecutionPhase, ExecutionState, ExecutionWorkflowResult } from './state';
+export type { ExecutionPhase, ExecutionState, ExecutionStatusView, ExecutionWorkflowResult } from './state';
 
-export { cancelSignal, dispatchSignal, stateQuery } from './messages';
+export { cancelSignal, dispatchSignal, stateQuery, statusQuery } from './messages';
 
 /** An agent that claimed but vanished before starting the run gets replaced this many times. */
 export const MAX_CLAIMS = 5;
@@ -21,7 +21,7 @@ export const MAX_CLAIMS = 5;
  * bridge, so duplicates and cancel-before-dispatch are handled durably by Temporal, not in memory.
  */
 export async function executionWorkflow(input: ExecutionWorkflowInput): Promise<ExecutionWorkflowResult> {
-  const { state, dispatch: dispatched } = followExecution(null);
+  const { state, dispatch: dispatched } = followExecution(input.executionId, null);
 
   const timings = executionTimings(input.testTimings);
   const control = proxyActivities<ControlActivities>(controlOptions(workflowInfo().taskQueue));

@@ -1,3 +1,3 @@
-export { executionWorkflow, dispatchSignal, cancelSignal, stateQuery } from './execution';
+export { executionWorkflow, dispatchSignal, cancelSignal, stateQuery, statusQuery } from './execution';
 export { agentSessionWorkflow } from './agent-session';
 export { attuneExecutionWorkflow } from './attune-execution';

@@ -1,4 +1,5 @@
 import type { CompleteInput, ControlActivities, OutputFormat } from '../src/temporal/contracts';
+import { showFinal } from './search-attributes';
 import type { ExecutionState, ExecutionWorkflowResult } from './state';
 
 /** The ways an execution workflow ends. Each one leaves `state` at phase `done` with the final status. */
@@ -17,8 +18,9 @@ export function endings(control: Pick<ControlActivities, 'completeExecution'>, e
   const report = async (complete: Omit<CompleteInput, 'v' | 'executionId'>): Promise<ExecutionWorkflowResult> => {
     state.phase = 'reporting';
     const done = await control.completeExecution({ v: 1, executionId, ...complete });
-    state.phase = 'done';
     state.finalStatus = done.status;
+    state.phase = 'done';
+    showFinal(done.status);
     return { v: 1, status: done.status, applied: done.applied };
   };
   return {
@@ -26,8 +28,9 @@ export function endings(control: Pick<ControlActivities, 'completeExecution'>, e
     failed: (error, outputFormat) => report({ outcome: null, failure: { status: 'failed', error }, outputFormat }),
     cancelledBeforeStart: (outputFormat) => report({ outcome: null, failure: { status: 'cancelled', error: 'Cancelled before execution started' }, outputFormat }),
     skipped: (status) => {
-      state.phase = 'done';
       state.finalStatus = status;
+      state.phase = 'done';
+      showFinal(status);
       return { v: 1, status, applied: false };
     },
   };

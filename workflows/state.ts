@@ -1,3 +1,5 @@
+import type { KnownProgress } from './progress';
+
 /** What the `attuneState` query shows of one execution workflow, and what the workflow returns. */
 export type ExecutionPhase = 'waiting_dispatch' | 'preparing' | 'claiming' | 'environment' | 'verifying' | 'running' | 'finalizing' | 'reporting' | 'done';
 export interface ExecutionState {
@@ -7,6 +9,26 @@ export interface ExecutionState {
   agentId: string | null;
   claims: number;
   finalStatus: string | null;
+  /** Output known so far (added with the `status` query): from the outcome, or the last heartbeat of a lost run. */
+  progress?: KnownProgress | null;
+}
+
+/** The `status` query's answer: what an operator reads of one execution (no parameters, no output beyond a line). */
+export interface ExecutionStatusView {
+  v: 1;
+  executionId: number;
+  actionRef: string | null;
+  phase: ExecutionPhase;
+  agentId: string | null;
+  claims: number;
+  cancelRequested: boolean;
+  finalStatus: string | null;
+  pid: number | null;
+  stdoutBytes: number | null;
+  stderrBytes: number | null;
+  lastLine: string | null;
+  /** Where the output figures come from; null while none are known (a run in progress: see its heartbeat). */
+  progressFrom: KnownProgress['from'] | null;
 }
 
 export interface ExecutionWorkflowResult {

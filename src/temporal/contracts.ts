@@ -289,7 +289,8 @@ export interface AgentSessionInput {
 /** Activities served by the bridge (control plane) on its own queue; the only ones touching DB and bus. */
 export interface ControlActivities {
   prepareExecution(input: { v: 1; executionId: number; workerId: number; dispatch: DispatchSignal }): Promise<PrepareResult>;
-  beginExecution(input: { v: 1; executionId: number; workerId: number }): Promise<BeginResult>;
+  /** `claimWaitMs`/`pool` (added later, current workflow only): how long the claim took, for the bridge's metrics. */
+  beginExecution(input: { v: 1; executionId: number; workerId: number; claimWaitMs?: number; pool?: string }): Promise<BeginResult>;
   completeExecution(input: CompleteInput): Promise<CompleteResult>;
   syncPools(input: { v: 1; announce?: AgentSessionInput; departed?: string }): Promise<void>;
 }

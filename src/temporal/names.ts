@@ -1,4 +1,5 @@
 /** Every Temporal name we use, in one place. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** The bridge queue of a deployment that never set ATTUNE_TEMPORAL_BRIDGE_QUEUE (the chart's `temporal.bridgeQueue`). */
 export const DEFAULT_BRIDGE_QUEUE = 'attune-bridge';
@@ -34,7 +35,23 @@ export const agentTaskQueue = (agentId: string) => `attune-agent-${agentId}`;
 export const agentControlTaskQueue = (agentId: string) => `attune-agent-${agentId}-control`;
 
 export const SIGNALS = { dispatch: 'attuneDispatch', cancel: 'attuneCancel' } as const;
-export const QUERIES = { state: 'attuneState' } as const;
+/** `state`: the workflow's raw state (the first release's); `status`: what an operator reads (phase, agent, progress known). */
+export const QUERIES = { state: 'attuneState', status: 'status' } as const;
+
+/**
+ * Custom search attributes of every execution workflow (plaintext in visibility: never parameters, output or
+ * secrets). The bridge registers them where the server lets it (bridge/search-attributes.ts) and sets the
+ * static ones at start; the workflow upserts agent, runtime and status as they become known.
+ */
+export const SEARCH_ATTRIBUTES = {
+  executionId: defineSearchAttributeKey('AttuneExecutionId', SearchAttributeType.INT),
+  actionRef: defineSearchAttributeKey('AttuneActionRef', SearchAttributeType.KEYWORD),
+  pack: defineSearchAttributeKey('AttunePack', SearchAttributeType.KEYWORD),
+  runtime: defineSearchAttributeKey('AttuneRuntime', SearchAttributeType.KEYWORD),
+  pool: defineSearchAttributeKey('AttunePool', SearchAttributeType.KEYWORD),
+  agent: defineSearchAttributeKey('AttuneAgent', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('AttuneStatus', SearchAttributeType.KEYWORD),
+} as const;
 
 /**
  * `execution` is the first release's flow (signal-with-start, every step a regular activity), registered for

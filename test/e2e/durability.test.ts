@@ -25,7 +25,7 @@ describe('durability of the dispatch path', () => {
     expect(row.started_at).toBeNull();
     expect(d.runsRecorded()).not.toContain(String(id));
     expect(d.messagesFor(id, 'ExecutionCompleted')).toHaveLength(1);
-    await d.recordHistory(id, 'v5-cancelled-before-dispatch');
+    await d.recordHistory(id, 'v6-cancelled-before-dispatch');
   });
 
   it('a cancel before dispatch holds across a bridge restart', async () => {

@@ -27,7 +27,7 @@ describe('an execution dispatched by Attune', () => {
     expect(completed!.payload).toMatchObject({ execution_id: id, action_ref: 'tests.ok_json', status: 'completed', result: row.result });
     expect(typeof completed!.payload.action_id).toBe('number');
     expect(completed!.properties).toMatchObject({ contentType: 'application/json', deliveryMode: 2 });
-    await d.recordHistory(id, 'v5-completed-json');
+    await d.recordHistory(id, 'v6-completed-json');
   });
 
   it('registers the pool with its runtimes, and auto-registers detected runtimes Attune has no row for', async () => {
@@ -50,7 +50,7 @@ describe('an execution dispatched by Attune', () => {
     expect(row.status).toBe('failed');
     expect(row.result).toMatchObject({ succeeded: false, exit_code: 3, error: 'something went wrong\n', stdout: 'partial output\n' });
     expect(d.messagesFor(id, 'ExecutionCompleted')[0]!.payload.status).toBe('failed');
-    await d.recordHistory(id, 'v5-failed-exit');
+    await d.recordHistory(id, 'v6-failed-exit');
   });
 
   it('times out: the process group is killed and the row says timeout', async () => {
@@ -59,7 +59,7 @@ describe('an execution dispatched by Attune', () => {
     expect(row.status).toBe('timeout');
     expect(row.result).toMatchObject({ succeeded: false, timed_out: true, exit_code: -1, error: 'Execution timed out after 2 seconds', stdout: 'sleeping\n' });
     expectProcessesGone(d.markerDir, id);
-    await d.recordHistory(id, 'v5-timeout');
+    await d.recordHistory(id, 'v6-timeout');
   });
 
   it('is cancelled while running: the processes are gone and the row says cancelled', async () => {
@@ -72,7 +72,7 @@ describe('an execution dispatched by Attune', () => {
     expect(row.result).toMatchObject({ succeeded: false, cancelled: true, error: 'Execution cancelled by user' });
     expectProcessesGone(d.markerDir, id);
     expect(d.messagesFor(id, 'ExecutionCompleted')[0]!.payload.status).toBe('cancelled');
-    await d.recordHistory(id, 'v5-cancelled-running');
+    await d.recordHistory(id, 'v6-cancelled-running');
   });
 
   it('stores 10 MiB of output in the row, with no Temporal payload carrying it', async () => {

@@ -30,10 +30,14 @@ describe('recorded workflow histories', () => {
     const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
     // v1: before the agent steps were split (patch agent-steps-v2); v2: with them; v3: no-op steps skipped;
     // v4: the claim wait cancellable (cancellable-claim-v1); v5: the current workflow type, attuneExecutionWorkflow
-    // (eager start, local control steps, prechecks in the claim), plus its re-attach and claim-check paths.
+    // (eager start, local control steps, prechecks in the claim), plus its re-attach and claim-check paths; v6: started
+    // with search attributes, which it keeps current (search-attributes-v1).
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
-    const expected = ['v1', 'v2', 'v3', 'v4', 'v5'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
+    const expected = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
     expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json']));
+    // v6 carries the upserts: TemporalChangeVersion (with the patch marker), running after the claim, the final status.
+    const v6 = readFileSync(path.join(dir, 'v6-completed-json.json'), 'utf8');
+    expect(v6.match(/"EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"/g)).toHaveLength(3);
     const { code, stdout } = await replay(dir);
     expect(stdout).toContain(`${files.length} passed, 0 failed`);
     expect(code).toBe(0);
@@ -42,6 +46,7 @@ describe('recorded workflow histories', () => {
   it.each([
     ['v4-completed-json.json', 'prepareExecution'],
     ['v5-completed-json.json', 'claimAgent'],
+    ['v6-completed-json.json', 'claimAgent'],
   ])('detects a history the code no longer matches (%s, %s renamed)', async (file, activity) => {
     const original = readFileSync(path.join(dir, file), 'utf8');
     const history = original.replace(`"name": "${activity}"`, '"name": "somethingElse"');

@@ -14,10 +14,10 @@ describe('dead-lettered messages', () => {
   });
 
   it('what we dead-lettered ourselves, what was rejected, and what came from elsewhere is parked, never replayed', () => {
-    expect(deadLetterVerdict(msg({ ...death('expired'), 'x-parked-reason': 'invalid payload' }))).toEqual({ kind: 'park', reason: 'invalid payload' });
-    expect(deadLetterVerdict(msg(death('rejected')))).toEqual({ kind: 'park', reason: 'dead-lettered by the broker (rejected) from worker.7.executions' });
+    expect(deadLetterVerdict(msg({ ...death('expired'), 'x-parked-reason': 'invalid payload' }))).toEqual({ kind: 'park', reason: 'invalid payload', ours: true });
+    expect(deadLetterVerdict(msg(death('rejected')))).toEqual({ kind: 'park', reason: 'dead-lettered by the broker (rejected) from worker.7.executions', ours: false });
     expect(deadLetterVerdict(msg(death('expired', 'attune.events', 'pack.registered')))).toMatchObject({ kind: 'park' });
-    expect(deadLetterVerdict(msg({}))).toEqual({ kind: 'park', reason: 'dead-lettered by the broker (no x-death) from an unknown queue' });
+    expect(deadLetterVerdict(msg({}))).toEqual({ kind: 'park', reason: 'dead-lettered by the broker (no x-death) from an unknown queue', ours: false });
   });
 });
 

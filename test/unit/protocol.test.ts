@@ -44,6 +44,10 @@ describe('configuration', () => {
     expect(() => loadBridgeConfig({ ATTUNE__DATABASE__URL: 'mysql://x', ATTUNE__MESSAGE_QUEUE__URL: 'amqp://x' })).toThrow(/^ATTUNE__DATABASE__URL is invalid: must be a URL/);
     expect(() => loadAgentConfig({ TEMPORAL_ADDRESS: 'no port here' })).toThrow(/TEMPORAL_ADDRESS is invalid/);
     expect(() => loadAgentConfig({ ATTUNE__WORKER__LABELS: 'zone' })).toThrow(/ATTUNE__WORKER__LABELS is invalid/);
+    const bridge = { ATTUNE__DATABASE__URL: 'postgres://x/y', ATTUNE__MESSAGE_QUEUE__URL: 'amqp://x' };
+    expect(loadBridgeConfig(bridge).sdkMetricsAddress).toBeUndefined();
+    expect(loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9464' }).sdkMetricsAddress).toBe('0.0.0.0:9464');
+    expect(() => loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: '9464' })).toThrow(/ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS is invalid: use host:port/);
   });
 
   it('an agent needs no database or broker settings and defaults Temporal to 127.0.0.1', () => {

@@ -1,6 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { heartbeat, sleep } from '@temporalio/activity';
-import { agentTaskQueue, poolTaskQueue } from '../../src/temporal/names';
+import type { Payload } from '@temporalio/common';
+import { QUERIES, SEARCH_ATTRIBUTES, agentTaskQueue, poolTaskQueue } from '../../src/temporal/names';
+import type { LogSummary } from '../../src/temporal/contracts';
+import type { ExecutionStatusView } from '../../workflows/state';
 import { WorkflowHarness, dispatchFor, heartbeatUntil, outcome, runSpec } from './harness';
 
 /**
@@ -26,6 +29,33 @@ async function roundTrips(executionId: number): Promise<{ workflowTasks: number;
   };
 }
 
+/** A payload of the workflow's (a summary, a query answer) as our data converter reads it: through the codec. */
+async function decoded(payload: Payload | null | undefined): Promise<unknown> {
+  if (!payload) return undefined;
+  const { payloadCodecs, payloadConverter } = h.client.options.loadedDataConverter;
+  let payloads = [payload];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return payloadConverter.fromPayload(payloads[0]!);
+}
+
+/** The search attributes each upsert event of a history names, in order. */
+const upserted = (events: { upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> | null } | null } | null }[]) =>
+  events.flatMap((e) => (e.upsertWorkflowSearchAttributesEventAttributes ? [Object.keys(e.upsertWorkflowSearchAttributesEventAttributes.searchAttributes?.indexedFields ?? {})] : []));
+
+const status = (executionId: number) => h.handle(executionId).query<ExecutionStatusView>(QUERIES.status);
+
+async function untilStatus(executionId: number, ok: (s: ExecutionStatusView) => boolean): Promise<ExecutionStatusView> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const s = await status(executionId);
+    if (ok(s)) return s;
+    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const stdoutOf = (text: string): LogSummary => ({ path: '/a/stdout.log', totalBytes: Buffer.byteLength(text), fileBytes: Buffer.byteLength(text), truncated: false, bytesTruncated: 0, sha256: 'x', tail: text });
+
 describe('the current execution workflow', () => {
   it('runs a plain action in 5 round trips: prepare and begin local, claim with the spec, run, report local', async () => {
     const { executionId } = await h.start({}, { ...V2, testTimings: null });
@@ -35,7 +65,7 @@ describe('the current execution workflow', () => {
     expect(prepare!.input).toEqual({ v: 1, executionId, workerId: 7, dispatch: dispatchFor(executionId) });
     expect(claim!.input).toEqual({ v: 1, executionId, spec: runSpec(executionId) });
     expect(claim!.taskQueue).toBe(poolTaskQueue(h.pool));
-    expect(begin!.input).toEqual({ v: 1, executionId, workerId: 7 });
+    expect(begin!.input).toEqual({ v: 1, executionId, workerId: 7, claimWaitMs: expect.any(Number), pool: h.pool });
     expect(run!.input).toEqual({ ...runSpec(executionId), reattachable: true });
     expect(run!.taskQueue).toBe(agentTaskQueue(h.agentId));
     expect(run!.heartbeatTimeoutMs).toBe(20_000);
@@ -137,11 +167,12 @@ describe('the current execution workflow', () => {
     expect(h.warnings(executionId)).toContain('run heartbeats lost; re-attaching to the run on its agent');
   }, 30_000);
 
-  it('reports the agent lost when the re-attach finds no run there', async () => {
+  it('reports the agent lost when the re-attach finds no run there, and its status shows the last heartbeat', async () => {
     const { executionId } = await h.start(
       {
         run: async (_spec, ctx) => {
           if (ctx.call === 1) {
+            heartbeat({ stdoutBytes: 7, stderrBytes: 3, lastLine: 'half way', pid: 4242 });
             await sleep(6_000);
             throw new Error('unreachable');
           }
@@ -153,5 +184,53 @@ describe('the current execution workflow', () => {
     await expect(h.result(executionId)).resolves.toMatchObject({ status: 'failed' });
     expect(h.completeInput(executionId).failure?.error).toMatch(/^Agent .* was lost while running the action \(no heartbeat for 3s\)$/);
     expect(h.callsOf(executionId, 'runAction')).toHaveLength(2);
+    await expect(status(executionId)).resolves.toMatchObject({ phase: 'done', finalStatus: 'failed', pid: 4242, stdoutBytes: 7, stderrBytes: 3, lastLine: 'half way', progressFrom: 'last_heartbeat' });
   }, 30_000);
+
+  it('keeps its search attributes current in workflow tasks that happen anyway: agent, runtime and running after the claim, the final status at the report', async () => {
+    const { executionId, handle } = await h.start({}, { ...V2, testTimings: null, searchAttributes: true });
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
+    const events = (await handle.fetchHistory()).events ?? [];
+    // Ours (running after the claim, the final status), plus the SDK's TemporalChangeVersion upsert that comes with the patch.
+    expect(upserted(events).map((names) => names.sort())).toEqual([['TemporalChangeVersion'], ['AttuneAgent', 'AttuneRuntime', 'AttuneStatus'], ['AttuneStatus']]);
+    // Still 3 workflow tasks and 2 activity tasks; one more marker: the patch's.
+    expect(await roundTrips(executionId)).toEqual({ workflowTasks: 3, activityTasks: 2, markers: 4 });
+    expect(await h.patchMarkers(executionId)).toEqual(['search-attributes-v1']);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    const read = Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, key]) => [k, attributes.get(key)]));
+    expect(read).toEqual({ executionId, actionRef: 'tests.stub', pack: 'tests', runtime: 'shell', pool: h.pool, agent: h.agentId, status: 'completed' });
+  });
+
+  it('ends a cancelled-before-dispatch execution with AttuneStatus cancelled (one upsert), and fenced ones with the row status', async () => {
+    const cancelled = await h.start({}, { ...V2, dispatch: false, searchAttributes: true });
+    await h.cancel(cancelled.executionId);
+    await expect(h.result(cancelled.executionId)).resolves.toMatchObject({ status: 'cancelled' });
+    expect(upserted((await cancelled.handle.fetchHistory()).events ?? [])).toEqual([['TemporalChangeVersion'], ['AttuneStatus']]);
+    expect((await cancelled.handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.status)).toBe('cancelled');
+
+    const fenced = await h.start({ prepare: async () => ({ v: 1, kind: 'skip', status: 'abandoned', reason: 'not ours' }) }, { ...V2, searchAttributes: true });
+    await expect(h.result(fenced.executionId)).resolves.toMatchObject({ status: 'abandoned', applied: false });
+    expect((await fenced.handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.status)).toBe('abandoned');
+  });
+
+  it('answers the status query and shows current details: phase and agent while running, sizes and last line after the run', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { executionId, handle } = await h.start({ run: async () => heartbeatUntil(gate.then(() => outcome(h.agentId, { stdout: stdoutOf('hello\nthe last line\n\n') }))) }, V2);
+    const running = await untilStatus(executionId, (s) => s.phase === 'running');
+    expect(running).toEqual({
+      v: 1, executionId, actionRef: 'tests.stub', phase: 'running', agentId: h.agentId, claims: 1, cancelRequested: false, finalStatus: null,
+      pid: null, stdoutBytes: null, stderrBytes: null, lastLine: null, progressFrom: null,
+    });
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toBe(`**running** · \`tests.stub\` · agent \`${h.agentId}\``);
+    release();
+    await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
+    await expect(status(executionId)).resolves.toMatchObject({ phase: 'done', finalStatus: 'completed', stdoutBytes: 21, stderrBytes: 0, lastLine: 'the last line', progressFrom: 'outcome' });
+
+    // Each step is summarised in the history, without parameters.
+    const summaries = [];
+    for (const e of (await handle.fetchHistory()).events ?? []) if (e.activityTaskScheduledEventAttributes) summaries.push(await decoded(e.userMetadata?.summary));
+    expect(summaries).toEqual([`claim execution ${executionId} on pool ${h.pool}`, `run shell actions/stub.sh on agent ${h.agentId}`]);
+  });
 });

@@ -48,7 +48,7 @@ describe('a new execution', () => {
     expect(run!.startToCloseTimeoutMs).toBe((60 + 70) * 1000);
     expect(finalize!.startToCloseTimeoutMs).toBe(300_000);
 
-    expect(await h.state(executionId)).toEqual({ phase: 'done', dispatches: 1, cancelRequested: false, agentId: h.agentId, claims: 1, finalStatus: 'completed' });
+    expect(await h.state(executionId)).toEqual({ phase: 'done', dispatches: 1, cancelRequested: false, agentId: h.agentId, claims: 1, finalStatus: 'completed', progress: { from: 'outcome', pid: null, stdoutBytes: 0, stderrBytes: 0, lastLine: null } });
   });
 
   it('runs the environment step and the version check when the action has an environment and a constraint', async () => {

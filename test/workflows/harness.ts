@@ -27,6 +27,8 @@ import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec
 import { QUERIES, SIGNALS, WORKFLOW_TYPES, agentControlTaskQueue, agentTaskQueue, poolTaskQueue } from '../../src/temporal/names';
 import type { ExecutionState, ExecutionWorkflowResult, executionWorkflow } from '../../workflows/execution';
 import { SERVICES, TEST_CODEC_KEYS } from '../helpers/services';
+import { SearchAttributes, startAttributes } from '../../bridge/search-attributes';
+import { scopedLogger } from '../../src/log';
 
 /**
  * The real execution workflow on the real Temporal dev server, with stub activities in this process: one
@@ -272,7 +274,7 @@ export class WorkflowHarness {
    */
   async start(
     scenario: Scenario = {},
-    opts: { dispatch?: boolean; testTimings?: ExecutionWorkflowInput['testTimings'] | null; pool?: string; type?: 'execution' | 'attuneExecution' } = {},
+    opts: { dispatch?: boolean; testTimings?: ExecutionWorkflowInput['testTimings'] | null; pool?: string; type?: 'execution' | 'attuneExecution'; searchAttributes?: boolean } = {},
   ): Promise<{ executionId: number; handle: WorkflowHandle<typeof executionWorkflow> }> {
     const executionId = (this.nextId += 1);
     this.scenarios.set(executionId, scenario);
@@ -286,11 +288,14 @@ export class WorkflowHarness {
     if (opts.type === 'attuneExecution') {
       // The current flow: the dispatch rides in the input (the bridge starts it eagerly); none when a cancel came first.
       const current: AttuneExecutionInput = { ...input, poolTaskQueue: poolTaskQueue(input.pool), dispatch: opts.dispatch === false ? null : dispatchFor(executionId) };
+      // As the bridge does once it registered them (bridge/search-attributes.ts); without them, none are upserted.
+      if (opts.searchAttributes && !(await this.searchAttributes().ensure())) throw new Error('search attributes could not be registered on the dev server');
       const handle = await this.client.workflow.start<typeof executionWorkflow>(WORKFLOW_TYPES.attuneExecution, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [current],
         workflowExecutionTimeout: '1h',
+        typedSearchAttributes: opts.searchAttributes ? startAttributes(executionId, input.pool, current.dispatch?.actionRef ?? null) : undefined,
       });
       this.handles.set(executionId, handle);
       return { executionId, handle };
@@ -308,6 +313,12 @@ export class WorkflowHarness {
           });
     this.handles.set(executionId, handle);
     return { executionId, handle };
+  }
+
+  private registered: SearchAttributes | null = null;
+  private searchAttributes(): SearchAttributes {
+    this.registered ??= new SearchAttributes({ client: this.client, namespace: SERVICES.namespace, log: scopedLogger('harness') });
+    return this.registered;
   }
 
   handle(executionId: number): WorkflowHandle<typeof executionWorkflow> {

@@ -73,18 +73,19 @@ export async function markFinished(
   id: number,
   status: FinalStatus,
   result: unknown,
-): Promise<(Transition & { reapplied: boolean }) | { currentStatus: ExecutionStatus | null }> {
-  const { rows } = await db.query<{ previous_status: ExecutionStatus; action: number | null; action_ref: string }>(
+): Promise<(Transition & { reapplied: boolean; runningSeconds: number | null }) | { currentStatus: ExecutionStatus | null }> {
+  const { rows } = await db.query<{ previous_status: ExecutionStatus; action: number | null; action_ref: string; running_seconds: number | null }>(
     `WITH prev AS (SELECT id, status, result FROM execution WHERE id = $1 FOR UPDATE)
      UPDATE execution e SET status = $2::execution_status_enum, result = $3::jsonb, updated = NOW()
        FROM prev
       WHERE e.id = prev.id
         AND (prev.status NOT IN ${terminal} OR (prev.status = $2::execution_status_enum AND prev.result = $3::jsonb))
-     RETURNING prev.status AS previous_status, e.action::float8 AS action, e.action_ref`,
+     RETURNING prev.status AS previous_status, e.action::float8 AS action, e.action_ref,
+               EXTRACT(EPOCH FROM NOW() - e.started_at)::float8 AS running_seconds`,
     [id, status, JSON.stringify(result)],
   );
   const row = rows[0];
-  if (row) return { previousStatus: row.previous_status, actionId: row.action, actionRef: row.action_ref, reapplied: row.previous_status === status };
+  if (row) return { previousStatus: row.previous_status, actionId: row.action, actionRef: row.action_ref, reapplied: row.previous_status === status, runningSeconds: row.running_seconds };
   const current = await db.query<{ status: ExecutionStatus }>(`SELECT status FROM execution WHERE id = $1`, [id]);
   return { currentStatus: current.rows[0]?.status ?? null };
 }
