@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: build, lint (with the workflow determinism fence), validate the Compose/Helm files, start
 # the real services (PostgreSQL, RabbitMQ, Temporal dev server), unit + end-to-end + replay + root-filesystem tests
-# on Node 20, the unit tests and an agent smoke test on the current LTS lines (Node 22 and 24), and the benchmark
-# smoke check; ends with one "N passed, N failed" line.
+# on Node 20, the unit tests and an agent smoke test on the current LTS lines (Node 22 and 24), the benchmark
+# smoke check, and the Compose test (scripts/test-compose.sh: the real compose file on a Docker engine); ends with
+# one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -16,7 +17,7 @@ bash scripts/services.sh up
 results=.tmp/jest
 rm -rf "$results" && mkdir -p "$results"
 echo "[test] jest on $(node --version)"
-npx jest --runInBand --json --outputFile="$results/node20.json" "$@"
+npx jest --selectProjects unit lint e2e rootfs --runInBand --json --outputFile="$results/node20.json" "$@"
 for major in 22 24; do
   node_bin=$(bash scripts/node-lts.sh "$major")
   echo "[test] unit tests and agent smoke test on $("$node_bin" --version)"
@@ -25,5 +26,7 @@ for major in 22 24; do
 done
 echo "[test] benchmark smoke check (bench --quick: every figure produced; timings are not asserted)"
 bash bench/quick-check.sh
+echo "[test] Compose stack on a Docker engine (docker/compose.yaml, local stand-in images)"
+bash scripts/test-compose.sh --json --outputFile="$results/compose.json"
 # One plain summary line over every jest run.
 node -e 'const fs=require("fs");let p=0,f=0,s=0;for(const x of fs.readdirSync(process.argv[1])){const r=JSON.parse(fs.readFileSync(process.argv[1]+"/"+x));p+=r.numPassedTests;f+=r.numFailedTests;s+=r.numPendingTests}console.log(`${p} passed, ${f} failed${s?`, ${s} skipped`:""}`)' "$results"

@@ -8,5 +8,11 @@ set -euo pipefail
 } >/etc/rabbitmq/rabbitmq.conf
 # The broker logs to the console, as the official image does.
 export RABBITMQ_LOGS=-
-# Debian's wrapper drops to the rabbitmq user when started as root.
+# The server itself as PID 1 under the rabbitmq user, as in the official image: Debian's wrapper
+# (/usr/sbin/rabbitmq-server) would stay PID 1 in front of it and ignore SIGTERM.
+if [ "$1" = rabbitmq-server ]; then
+  shift
+  exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups env HOME=/var/lib/rabbitmq \
+    /usr/lib/rabbitmq/lib/rabbitmq_server-*/sbin/rabbitmq-server "$@"
+fi
 exec "$@"
