@@ -15,7 +15,7 @@ const side = (name) => [`**/${name}`, `**/${name}/**`, `../${name}`, `../${name}
 const fence = (sides, message) => ({ group: sides.flatMap(side), message });
 
 module.exports = tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'bench/*.js', 'jest.config.js', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/fixtures/**', 'examples/packs/**', 'bench/*.js', 'jest.config.js', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
