@@ -6,27 +6,39 @@
 # one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# step NAME: ends the previous step with its time and starts this one; the times are listed again at the end.
+suite_t0=$EPOCHREALTIME step_t0=$EPOCHREALTIME step_name="bootstrap (npm ci, build, prerequisites)" step_times=""
+step() {
+  local took
+  took=$(awk -v a="$step_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+  step_times+=$(printf '%6ss  %s' "$took" "$step_name")$'\n'
+  echo "[test] ($step_name: ${took}s) $1"
+  step_name=$1 step_t0=$EPOCHREALTIME
+}
 bash scripts/bootstrap.sh
 bash scripts/rootfs-prereqs.sh   # patchelf, musl-tools, busybox-static, debootstrap, qemu-user-static … for the rootfs tests
-echo "[test] lint"
+step "lint"
 npm run --silent lint
-echo "[test] deployment files (compose, Dockerfiles, Helm chart)"
+step "deployment files (compose, Dockerfiles, Helm chart)"
 bash scripts/validate-deploy.sh
+step "services (PostgreSQL, RabbitMQ, Temporal dev server)"
 bash scripts/services.sh up
 . scripts/env.sh
 results=.tmp/jest
 rm -rf "$results" && mkdir -p "$results"
-echo "[test] jest on $(node --version)"
+step "jest on $(node --version)"
 npx jest --selectProjects unit lint e2e rootfs --runInBand --json --outputFile="$results/node20.json" "$@"
 for major in 22 24; do
   node_bin=$(bash scripts/node-lts.sh "$major")
-  echo "[test] unit tests and agent smoke test on $("$node_bin" --version)"
+  step "unit tests and agent smoke test on $("$node_bin" --version)"
   "$node_bin" node_modules/jest/bin/jest.js --selectProjects unit --runInBand --json --outputFile="$results/node$major.json"
   ATTUNE_WORKER_NAME=lts-smoke "$node_bin" dist/src/cli/main.js agent --detect-only | grep -q '"name": "shell"'
 done
-echo "[test] benchmark smoke check (bench --quick: every figure produced; timings are not asserted)"
+step "benchmark smoke check (bench --quick: every figure produced; timings are not asserted)"
 bash bench/quick-check.sh
-echo "[test] Compose stack on a Docker engine (docker/compose.yaml, local stand-in images)"
+step "Compose stack on a Docker engine (docker/compose.yaml, local stand-in images)"
 bash scripts/test-compose.sh --json --outputFile="$results/compose.json"
+step "summary"
+printf '[test] time of each step:\n%s%6ss  in all\n' "$step_times" "$(awk -v a="$suite_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')"
 # One plain summary line over every jest run.
 node -e 'const fs=require("fs");let p=0,f=0,s=0;for(const x of fs.readdirSync(process.argv[1])){const r=JSON.parse(fs.readFileSync(process.argv[1]+"/"+x));p+=r.numPassedTests;f+=r.numFailedTests;s+=r.numPendingTests}console.log(`${p} passed, ${f} failed${s?`, ${s} skipped`:""}`)' "$results"
