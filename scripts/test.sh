@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/rootfs-prereqs.sh   # patchelf, musl-tools, busybox-static, debootstrap, qemu-user-static … for the rootfs tests
+bash scripts/browser-prereqs.sh  # Debian's chromium for the Temporal UI browser test
 echo "[test] lint"
 npm run --silent lint
 echo "[test] deployment files (compose, Dockerfiles, Helm chart)"
