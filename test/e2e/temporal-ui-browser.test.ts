@@ -1,16 +1,19 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { TestDeployment } from '../helpers/deployment';
 import { TEMPORAL_UI_URL, assertPortFree, launchChromium, uiCodecEndpoint } from '../helpers/temporal-ui';
 
-const SCREENSHOTS = path.join(__dirname, '..', '..', 'docs', 'screenshots');
+// The committed screenshots (README) are rewritten only when asked: UPDATE_SCREENSHOTS=1. Otherwise they go to .tmp/.
+const SCREENSHOTS = path.join(__dirname, '..', '..', process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.tmp/screenshots');
+mkdirSync(SCREENSHOTS, { recursive: true });
 const UI_TIMEOUT = 30_000;
 
 /**
  * An operator in the real Temporal UI (the dev server's, in Debian's chromium): finds an execution by its Attune id
  * through the search attributes, reads its summary, its input decoded through the bridge's codec endpoint (the UI
  * server's own setting) and its status, then cancels one running execution and terminates another from the UI,
- * and each Attune row ends final. Screenshots go to docs/screenshots/ (the README shows them).
+ * and each Attune row ends final. Screenshots go to .tmp/screenshots/ (docs/screenshots/, which the README shows, with UPDATE_SCREENSHOTS=1).
  */
 describe('the Temporal UI in a browser', () => {
   const d = new TestDeployment();
