@@ -20,8 +20,8 @@ phase() { # phase NAME: the time since the previous phase ended
   say "phase $1: $(awk -v a="$phase_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0fs", b - a }')"
   phase_t0=$EPOCHREALTIME
 }
-# shellcheck source=scripts/compose-binary.sh
-. scripts/compose-binary.sh
+# shellcheck source=scripts/compose-common.sh
+. scripts/compose-common.sh
 
 engine_was_running=1
 docker info >/dev/null 2>&1 || engine_was_running=0
@@ -51,12 +51,7 @@ phase "stand-in images"
 # services (or a developer's) may hold.
 env_file="$work/compose.env"
 {
-  echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
-  echo "RABBITMQ_PASSWORD=$(openssl rand -hex 16)"
-  echo "ATTUNE_TEMPORAL_CODEC_KEYS=k1:$(openssl rand -base64 32)"
-  echo "ATTUNE_TEMPORAL_CODEC_TOKEN=$(openssl rand -hex 24)"
-  echo "ATTUNE__SECURITY__ENCRYPTION_KEY=$(openssl rand -hex 32)"
-  echo "ATTUNE__SECURITY__JWT_SECRET=$(openssl rand -hex 32)"
+  compose_secrets
   echo "ATTUNE_TEMPORAL_HTTP_PORT=18099"
   echo "PUBLISH_TEMPORAL_PORT=17233"
   echo "PUBLISH_TEMPORAL_UI_PORT=18233"

@@ -39,8 +39,8 @@ venv_tool() { # venv_tool PACKAGE EXECUTABLE → prints the path, or nothing if 
 }
 
 # ---------------------------------------------------------------- Compose
-# shellcheck source=scripts/compose-binary.sh
-. scripts/compose-binary.sh
+# shellcheck source=scripts/compose-common.sh
+. scripts/compose-common.sh
 
 validate_compose() {
   local env_file compose_cmd
@@ -67,12 +67,7 @@ validate_compose() {
   # With generated values in the formats the bridge and agents validate.
   env_file="$work/compose.env"
   {
-    echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
-    echo "RABBITMQ_PASSWORD=$(openssl rand -hex 16)"
-    echo "ATTUNE_TEMPORAL_CODEC_KEYS=k1:$(openssl rand -base64 32)"
-    echo "ATTUNE_TEMPORAL_CODEC_TOKEN=$(openssl rand -hex 24)"
-    echo "ATTUNE__SECURITY__ENCRYPTION_KEY=$(openssl rand -hex 32)"
-    echo "ATTUNE__SECURITY__JWT_SECRET=$(openssl rand -hex 32)"
+    compose_secrets
   } >"$env_file"
   for var in $(grep -oE '^[A-Z0-9_]+=' docker/.env.example | tr -d =); do
     grep -q "^$var=" "$env_file" || fail "docker/.env.example lists $var but this script does not generate it"

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
-# find_compose: prints the Compose v2 command ("docker compose" or the cached standalone binary), building it once.
-# Sourced by scripts/validate-deploy.sh and scripts/test-compose.sh; expects BIN (the cache's bin directory), work (a
-# scratch directory), say and fail.
+# What scripts/validate-deploy.sh and scripts/test-compose.sh share (sourced; expects BIN, the cache's bin directory,
+# work, a scratch directory, say and fail):
+#   find_compose     prints the Compose v2 command ("docker compose" or the cached standalone binary), building it once
+#   compose_secrets  prints fresh values, in the formats the bridge and agents validate, for every secret
+#                    docker/.env.example lists
 # Debian (bookworm) has no Compose v2 plugin, only the Python docker-compose 1.29, which predates parts of the Compose
 # specification this file uses (top-level `name`). Compose v2 is a Go module, but `go install …@version` refuses it
 # (its go.mod has exclude directives), so it is built from the module's source as downloaded from the module proxy.
@@ -25,3 +27,12 @@ find_compose() {
   if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo "$BIN/docker-compose"; fi
 }
 
+
+compose_secrets() {
+  echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
+  echo "RABBITMQ_PASSWORD=$(openssl rand -hex 16)"
+  echo "ATTUNE_TEMPORAL_CODEC_KEYS=k1:$(openssl rand -base64 32)"
+  echo "ATTUNE_TEMPORAL_CODEC_TOKEN=$(openssl rand -hex 24)"
+  echo "ATTUNE__SECURITY__ENCRYPTION_KEY=$(openssl rand -hex 32)"
+  echo "ATTUNE__SECURITY__JWT_SECRET=$(openssl rand -hex 32)"
+}
