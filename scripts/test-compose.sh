@@ -84,7 +84,7 @@ for job in prepare-volumes init-agent; do
 done
 phase "docker compose up (bridge healthy)"
 
-COMPOSE_TEST_ENV_FILE="$env_file" COMPOSE_TEST_ARGS="$(printf '%s\n' "${compose[@]}" | node -e 'console.log(JSON.stringify(require("fs").readFileSync(0,"utf8").trim().split("\n")))')" \
+COMPOSE_TEST_ENV_FILE="$env_file" COMPOSE_TEST_ARGS="$(node -e 'console.log(JSON.stringify(process.argv.slice(1)))' "${compose[@]}")" \
   npx jest --selectProjects compose --runInBand "$@"
 phase "tests"
 

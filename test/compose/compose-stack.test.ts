@@ -2,10 +2,9 @@ import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'pg';
-import { newEnvelope } from '../../src/attune/envelope';
 import { EXCHANGES, ROUTING } from '../../src/attune/topology';
 import { ensureAction, type ActionSeed } from '../../src/demo/sample-pack';
-import { eventually } from '../helpers/deployment';
+import { apiCancel, eventually, executorDispatch, insertScheduledExecution } from '../helpers/deployment';
 import { decodeAll, temporalCli } from '../helpers/history-payloads';
 import { TERMINAL_STATUSES, type ExecutionStatus } from '../../src/attune/status';
 import { candidatesFor, type WorkerRow } from './capability-match';
@@ -64,20 +63,15 @@ describe('the Compose stack (docker/compose.yaml)', () => {
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
+  async function publish(routingKey: string, envelope: object): Promise<void> {
+    channel.publish(EXCHANGES.executions, routingKey, Buffer.from(JSON.stringify(envelope)), { persistent: true, contentType: 'application/json' });
+    await channel.waitForConfirms();
+  }
+
   /** What Attune's executor does once it has chosen a worker: the row `scheduled` on it, then the dispatch. */
   async function dispatch(actionRef: string, workerId: number, config: Record<string, unknown> = {}): Promise<number> {
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO execution (action, action_ref, config, status, worker) SELECT id, ref, $2::jsonb, 'scheduled', $3 FROM action WHERE ref = $1 RETURNING id`,
-      [actionRef, JSON.stringify(config), workerId],
-    );
-    const id = Number(rows[0]!.id);
-    const envelope = newEnvelope(
-      'ExecutionRequested',
-      { execution_id: id, worker_id: workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: null, release_digest: null },
-      'executor',
-    );
-    channel.publish(EXCHANGES.executions, ROUTING.dispatch(workerId), Buffer.from(JSON.stringify(envelope)), { persistent: true, contentType: 'application/json' });
-    await channel.waitForConfirms();
+    const id = await insertScheduledExecution(db, actionRef, config, workerId);
+    await publish(ROUTING.dispatch(workerId), executorDispatch(id, workerId, actionRef, config));
     return id;
   }
 
@@ -125,13 +119,7 @@ describe('the Compose stack (docker/compose.yaml)', () => {
     const id = await dispatch('demo.nap', worker.id, { seconds: 120 });
     await eventually(async () => ((await row(id)).status === 'running' ? true : undefined), 60_000, 'running');
     await db.query(`UPDATE execution SET status = 'canceling' WHERE id = $1 AND status = 'running'`, [id]);
-    channel.publish(
-      EXCHANGES.executions,
-      ROUTING.cancel(worker.id),
-      Buffer.from(JSON.stringify(newEnvelope('ExecutionCancelRequested', { execution_id: id, worker_id: worker.id }, 'api-service'))),
-      { persistent: true, contentType: 'application/json' },
-    );
-    await channel.waitForConfirms();
+    await publish(ROUTING.cancel(worker.id), apiCancel(id, worker.id));
     expect((await final(id, 60_000)).status).toBe('cancelled');
   });
 

@@ -49,6 +49,36 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.param_size_file', entrypoint: 'param_size.sh', runtime: 'shell', outputFormat: 'json', parameterDelivery: 'file', parameterFormat: 'json' },
 ];
 
+/** What Attune's API and executor write before a dispatch: an execution row, `scheduled` on `workerId`. */
+export async function insertScheduledExecution(
+  db: Pick<Pool, 'query'>,
+  actionRef: string,
+  config: Record<string, unknown>,
+  workerId: number,
+  timeoutSeconds: number | null = null,
+): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO execution (action, action_ref, config, status, worker, timeout_seconds)
+     SELECT id, ref, $2::jsonb, 'scheduled', $3, $4 FROM action WHERE ref = $1 RETURNING id`,
+    [actionRef, JSON.stringify(config), workerId, timeoutSeconds],
+  );
+  return Number(rows[0]!.id);
+}
+
+/** The executor's dispatch envelope (published to `execution.dispatch.worker.{id}`). */
+export function executorDispatch(executionId: number, workerId: number, actionRef: string, config: Record<string, unknown> = {}) {
+  return newEnvelope(
+    'ExecutionRequested',
+    { execution_id: executionId, worker_id: workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: null, release_digest: null },
+    'executor',
+  );
+}
+
+/** Attune's API's cancel envelope (after it set a running row `canceling`). */
+export function apiCancel(executionId: number, workerId: number) {
+  return newEnvelope('ExecutionCancelRequested', { execution_id: executionId, worker_id: workerId }, 'api-service');
+}
+
 export interface ExecutionRowView {
   status: string;
   result: Record<string, unknown> | null;
@@ -200,20 +230,11 @@ export class TestDeployment {
 
   /** Creates an execution as Attune's API does and schedules it on our worker, without dispatching. */
   async createExecution(actionRef: string, config: Record<string, unknown> = {}, opts: { timeoutSeconds?: number } = {}): Promise<number> {
-    const { rows } = await this.db.query<{ id: string }>(
-      `INSERT INTO execution (action, action_ref, config, status, worker, timeout_seconds)
-       SELECT id, ref, $2::jsonb, 'scheduled', $3, $4 FROM action WHERE ref = $1 RETURNING id`,
-      [actionRef, JSON.stringify(config), this.workerId, opts.timeoutSeconds ?? null],
-    );
-    return Number(rows[0]!.id);
+    return insertScheduledExecution(this.db, actionRef, config, this.workerId, opts.timeoutSeconds ?? null);
   }
 
   dispatchEnvelope(executionId: number, actionRef: string, config: Record<string, unknown> = {}) {
-    return newEnvelope(
-      'ExecutionRequested',
-      { execution_id: executionId, worker_id: this.workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: null, release_digest: null },
-      'executor',
-    );
+    return executorDispatch(executionId, this.workerId, actionRef, config);
   }
 
   async publish(routingKey: string, body: Buffer | object, options: { expiration?: string } = {}): Promise<void> {
@@ -251,10 +272,7 @@ export class TestDeployment {
   /** What Attune's API does to cancel: `canceling` for a running row, then the cancel message. */
   async cancel(executionId: number): Promise<void> {
     await this.db.query(`UPDATE execution SET status = 'canceling' WHERE id = $1 AND status = 'running'`, [executionId]);
-    await this.publish(
-      ROUTING.cancel(this.workerId),
-      newEnvelope('ExecutionCancelRequested', { execution_id: executionId, worker_id: this.workerId }, 'api-service'),
-    );
+    await this.publish(ROUTING.cancel(this.workerId), apiCancel(executionId, this.workerId));
   }
 
   async row(executionId: number): Promise<ExecutionRowView> {
