@@ -17,6 +17,7 @@ step() {
 }
 bash scripts/bootstrap.sh
 bash scripts/rootfs-prereqs.sh   # patchelf, musl-tools, busybox-static, debootstrap, qemu-user-static … for the rootfs tests
+bash scripts/browser-prereqs.sh  # Debian's chromium for the Temporal UI browser test
 step "lint"
 npm run --silent lint
 step "deployment files (compose, Dockerfiles, Helm chart)"

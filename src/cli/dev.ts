@@ -37,8 +37,8 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
   };
   mkdirSync(demoEnv.ATTUNE__ARTIFACTS_DIR!, { recursive: true });
   demoEnv.ATTUNE_TEMPORAL_CODEC_KEYS_FILE = ensureDemoCodecKey(state);
-  // Payloads are encrypted; this token lets the local Temporal UI decode them through the bridge.
-  demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS = randomBytes(16).toString('hex');
+  // Payloads are encrypted; the dev server's UI decodes them through this bridge with the stack's token.
+  demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS = devCodecToken(state);
   demoEnv.ATTUNE_TEMPORAL_HTTP_HOST = '127.0.0.1';
 
   const db = createDbPool(demoEnv.ATTUNE__DATABASE__URL!, 'attune', log, 2);
@@ -67,7 +67,7 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
     const submit = spawnSync(process.execPath, [cli, 'submit', 'demo.hello', '--param', 'name=attune', '--worker', 'demo', '--follow'], { env: demoEnv, stdio: 'inherit' });
     if (submit.status !== 0) throw new Error('the sample execution did not complete');
     const port = demoEnv.ATTUNE_TEMPORAL_HTTP_PORT ?? '8099';
-    process.stdout.write(`Decoded payloads in the UI: Settings → Codec Server → http://127.0.0.1:${port}/codec/${demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS}\n`);
+    process.stdout.write(`Payloads decode in the UI through http://127.0.0.1:${port}/codec/<token> (the dev server's codec endpoint; token in ${path.join(state, 'codec-token')})\n`);
     if (opts.keep) {
       process.stdout.write('bridge and agent keep running; press Ctrl-C to stop\n');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
@@ -109,6 +109,15 @@ function ensureDemoCodecKey(state: string): string {
   const file = path.join(state, 'codec-keys');
   if (!existsSync(file)) writeFileSync(file, `demo-1:${randomBytes(32).toString('base64')}\n`, { mode: 0o400 });
   return file;
+}
+
+/**
+ * The dev stack's codec token: scripts/services.sh creates it with the Temporal dev server, whose UI is started with
+ * this bridge's codec endpoint. A server started elsewhere gets a fresh one (give it to the UI in its settings).
+ */
+function devCodecToken(state: string): string {
+  const file = path.join(state, 'codec-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(16).toString('hex');
 }
 
 async function waitForWorker(env: Record<string, string>): Promise<void> {

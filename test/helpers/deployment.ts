@@ -117,8 +117,9 @@ export class TestDeployment {
   httpPort = 0;
   private temporalConnection!: Connection;
 
-  async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string> } = {}): Promise<this> {
-    this.httpPort = await freePort();
+  /** `httpPort`: the bridge's HTTP port (a free one by default; a fixed one where a UI expects its codec endpoint). */
+  async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string>; httpPort?: number } = {}): Promise<this> {
+    this.httpPort = opts.httpPort ?? (await freePort());
     mkdirSync(this.markerDir, { recursive: true });
     mkdirSync(this.artifactsDir, { recursive: true });
     cpSync(FIXTURE_PACKS_DIR, this.packsDir, { recursive: true });
