@@ -66,7 +66,7 @@ export async function completeExecution(
     completed_at: now,
   });
   if (!written.reapplied) deps.metrics?.executionFinished(report.status, written.runningSeconds);
-  return { v: 1, applied: true, status: report.status, previousStatus: written.previousStatus };
+  return { v: 1, applied: true, status: report.status, previousStatus: written.previousStatus, reapplied: written.reapplied };
 }
 
 /**

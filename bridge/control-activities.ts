@@ -1,8 +1,10 @@
 import type { Pool } from 'pg';
-import type { ControlActivities } from '../src/temporal/contracts';
+import { Context } from '@temporalio/activity';
+import type { CallerRun, ControlActivities } from '../src/temporal/contracts';
 import { beginExecution } from './begin-execution';
 import { completeExecution } from './complete-execution';
 import { prepareExecution, type PrepareDeps } from './prepare-execution';
+import { retryExecution } from './retry-execution';
 import type { PoolRegistry } from './pool-registry';
 import type { AttunePublisher } from './publisher';
 import type { Logger } from '../src/log';
@@ -23,23 +25,30 @@ export interface ControlDeps extends PrepareDeps {
   metrics?: BridgeMetrics;
 }
 
+/** The calling workflow run was made by Reset: it runs under another id than its start event recorded. */
+const calledByResetRun = (input: CallerRun): boolean => input.originalRunId !== undefined && Context.current().info.workflowExecution?.runId !== input.originalRunId;
+
 /**
  * The bridge's activities: the only code that touches Attune's database and bus. The current workflow runs the
- * first three as local activities (falling back to regular ones), the first release's as regular activities.
+ * execution steps as local activities (falling back to regular ones), the first release's as regular activities.
  */
 export function createControlActivities(deps: ControlDeps) {
   return {
-    prepareExecution: async (input) => claimCheckLargeSpec(deps, await prepareExecution(deps, input)),
+    prepareExecution: async (input) => {
+      const prepared = await claimCheckLargeSpec(deps, await prepareExecution(deps, input));
+      return prepared.kind === 'skip' && calledByResetRun(input) ? { ...prepared, resetRun: true } : prepared;
+    },
     beginExecution: async (input) => {
       const begun = await beginExecution(deps, input);
       if (begun.kind === 'running' && input.claimWaitMs !== undefined) deps.metrics?.claimed(input.pool ?? 'unknown', input.claimWaitMs);
-      return begun;
+      return begun.kind === 'skip' && calledByResetRun(input) ? { ...begun, resetRun: true } : begun;
     },
     completeExecution: async (input) => {
       const done = await completeExecution(deps, input);
       await removeClaimChecks(deps.artifactsDir, input.executionId);
-      return done;
+      return (!done.applied || done.reapplied === true) && calledByResetRun(input) ? { ...done, resetRun: true } : done;
     },
+    retryExecution: (input) => retryExecution(deps, input),
     syncPools: (input) => deps.registry.sync(input),
   } satisfies ControlActivities;
 }

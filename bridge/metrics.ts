@@ -30,6 +30,7 @@ export class BridgeMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600],
     registers: [this.registry],
   });
+  private readonly retries = new Counter({ name: 'attune_temporal_retries_total', help: 'Retries asked by reset runs, by outcome (created, existed, refused)', labelNames: ['outcome'], registers: [this.registry] });
   private readonly reconciled = new Counter({ name: 'attune_temporal_reconciler_actions_total', help: 'What the reconciler did, by action', labelNames: ['action'], registers: [this.registry] });
 
   constructor(inFlight: InFlightSource) {
@@ -66,6 +67,10 @@ export class BridgeMetrics {
 
   claimed(pool: string, waitMs: number): void {
     if (waitMs >= 0) this.claimWait.observe({ pool }, waitMs / 1000);
+  }
+
+  retryHandled(outcome: 'created' | 'existed' | 'refused'): void {
+    this.retries.inc({ outcome });
   }
 
   reconcilerAction(action: 'failed_row_written' | 'session_closed'): void {

@@ -4,7 +4,7 @@ import { newEnvelope, type OutgoingEnvelope } from '../src/attune/envelope';
 import { brokerMaxMessageBytes, MessageTooLargeError } from '../src/attune/fault';
 import { fitCompletedEnvelope, MAX_MESSAGE_BYTES } from '../src/attune/message-size';
 import { EXCHANGES, ROUTING } from '../src/attune/topology';
-import type { ExecutionCompletedPayload, ExecutionStatusChangedPayload } from '../src/attune/messages';
+import type { ExecutionCompletedPayload, ExecutionRequestedPayload, ExecutionStatusChangedPayload } from '../src/attune/messages';
 import type { Logger } from '../src/log';
 
 export interface PublisherOptions {
@@ -41,6 +41,11 @@ export class AttunePublisher {
 
   async statusChanged(payload: ExecutionStatusChangedPayload): Promise<void> {
     await this.publish(EXCHANGES.executions, ROUTING.statusChanged, 'ExecutionStatusChanged', payload);
+  }
+
+  /** A new execution (a retry the bridge created) for Attune's scheduler, as its API and executor announce one. */
+  async requested(payload: ExecutionRequestedPayload): Promise<void> {
+    await this.publish(EXCHANGES.executions, ROUTING.requested, 'ExecutionRequested', payload);
   }
 
   async completed(payload: ExecutionCompletedPayload): Promise<void> {

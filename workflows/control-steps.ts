@@ -3,8 +3,13 @@ import type { ControlActivities } from '../src/temporal/contracts';
 import { controlOptions, localControlOptions } from './options';
 import { SUMMARIES } from './summaries';
 
-type Step = 'prepareExecution' | 'beginExecution' | 'completeExecution';
-const SUMMARY_OF: Record<Step, (executionId: number) => string> = { prepareExecution: SUMMARIES.prepare, beginExecution: SUMMARIES.begin, completeExecution: SUMMARIES.complete };
+type Step = 'prepareExecution' | 'beginExecution' | 'completeExecution' | 'retryExecution';
+const SUMMARY_OF: Record<Step, (executionId: number) => string> = {
+  prepareExecution: SUMMARIES.prepare,
+  beginExecution: SUMMARIES.begin,
+  completeExecution: SUMMARIES.complete,
+  retryExecution: SUMMARIES.retry,
+};
 export type ControlSteps = Pick<ControlActivities, Step>;
 
 /**
@@ -29,5 +34,10 @@ export function controlSteps(bridgeTaskQueue: string): ControlSteps {
         return (remote[name] as Call)(input);
       }
     };
-  return { prepareExecution: step('prepareExecution'), beginExecution: step('beginExecution'), completeExecution: step('completeExecution') };
+  return {
+    prepareExecution: step('prepareExecution'),
+    beginExecution: step('beginExecution'),
+    completeExecution: step('completeExecution'),
+    retryExecution: step('retryExecution'),
+  };
 }

@@ -10,15 +10,17 @@ export interface Ending {
   failed(error: string, outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
   /** Cancelled before the action ran (or before it could be run): the row ends `cancelled`. */
   cancelledBeforeStart(outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
-  /** Fenced: the row is not ours to write, so nothing is reported and it keeps `status`. */
-  skipped(status: string): ExecutionWorkflowResult;
+  /** Fenced: the row is not ours to write, so nothing is reported and it keeps `status` (`resetRun`: the step said the run was made by Reset). */
+  skipped(status: string, resetRun?: boolean): ExecutionWorkflowResult;
 }
 
-export function endings(control: Pick<ControlActivities, 'completeExecution'>, executionId: number, state: ExecutionState): Ending {
+/** `originalRunId` (current workflow only): sent with the report, whose answer then tells a run made by Reset. */
+export function endings(control: Pick<ControlActivities, 'completeExecution'>, executionId: number, state: ExecutionState, originalRunId?: string): Ending {
   const report = async (complete: Omit<CompleteInput, 'v' | 'executionId'>): Promise<ExecutionWorkflowResult> => {
     state.phase = 'reporting';
-    const done = await control.completeExecution({ v: 1, executionId, ...complete });
+    const done = await control.completeExecution({ v: 1, executionId, ...complete, ...(originalRunId !== undefined ? { originalRunId } : {}) });
     state.finalStatus = done.status;
+    if (done.resetRun === true) state.fencedInResetRun = true;
     state.phase = 'done';
     showFinal(done.status);
     return { v: 1, status: done.status, applied: done.applied };
@@ -27,8 +29,9 @@ export function endings(control: Pick<ControlActivities, 'completeExecution'>, e
     report,
     failed: (error, outputFormat) => report({ outcome: null, failure: { status: 'failed', error }, outputFormat }),
     cancelledBeforeStart: (outputFormat) => report({ outcome: null, failure: { status: 'cancelled', error: 'Cancelled before execution started' }, outputFormat }),
-    skipped: (status) => {
+    skipped: (status, resetRun) => {
       state.finalStatus = status;
+      if (resetRun === true) state.fencedInResetRun = true;
       state.phase = 'done';
       showFinal(status);
       return { v: 1, status, applied: false };

@@ -17,6 +17,7 @@ export function statusView(executionId: number, actionRef: string | null, state:
     stderrBytes: p?.stderrBytes ?? null,
     lastLine: p?.lastLine ?? null,
     progressFrom: p?.from ?? null,
+    retriedAs: state.retriedAs ?? null,
   };
 }
 
@@ -29,6 +30,7 @@ const PHASE_TEXT: Record<ExecutionState['phase'], string> = {
   running: 'running',
   finalizing: 'checksumming artifacts',
   reporting: 'reporting',
+  retrying: 'creating the retry (reset run)',
   done: 'done',
 };
 
@@ -39,6 +41,7 @@ export function currentDetails(view: ExecutionStatusView): string {
   if (view.agentId) parts.push(`agent \`${view.agentId}\``);
   if (view.claims > 1) parts.push(`claim ${view.claims}`);
   if (view.cancelRequested && view.phase !== 'done') parts.push('cancel requested');
+  if (view.retriedAs !== null) parts.push(`retried as execution ${view.retriedAs}`);
   if (view.stdoutBytes !== null) parts.push(`${view.stdoutBytes} B stdout, ${view.stderrBytes ?? 0} B stderr`);
   return parts.join(' · ');
 }

@@ -17,6 +17,7 @@ export const SUMMARIES = {
   prepare: (executionId: number) => `prepare execution ${executionId}`,
   begin: (executionId: number) => `mark execution ${executionId} running`,
   complete: (executionId: number) => `report execution ${executionId}`,
+  retry: (executionId: number) => `retry execution ${executionId} (reset run)`,
   claim: (executionId: number, pool: string) => `claim execution ${executionId} on pool ${pool}`,
   run: (spec: RunSpec, agentId: string) => `${spec.attach === true ? 're-attach to' : 'run'} ${whatRuns(spec)} on agent ${agentId}`,
   environment: (spec: RunSpec, agentId: string) => `prepare the ${spec.runtimeName ?? 'runtime'} environment on agent ${agentId}`,

@@ -48,6 +48,19 @@ export interface ExecutionStatusChangedPayload {
   changed_at: string;
 }
 
+/** `ExecutionRequestedPayload` to `execution.requested`: how Attune's components hand a new execution to its scheduler. */
+export interface ExecutionRequestedPayload {
+  execution_id: number;
+  action_id: number | null;
+  action_ref: string;
+  parent_id: number | null;
+  enforcement_id: number | null;
+  config: unknown;
+  /** Omitted when null, as Attune serialises them. */
+  release_id?: number;
+  release_digest?: string;
+}
+
 export interface ExecutionCompletedPayload {
   execution_id: number;
   action_id: number;

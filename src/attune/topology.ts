@@ -13,6 +13,8 @@ export const EXCHANGES = {
 } as const;
 
 export const ROUTING = {
+  /** A new execution for the executor's scheduler (attune.execution.requests.queue). */
+  requested: 'execution.requested',
   statusChanged: 'execution.status.changed',
   completed: 'execution.completed',
   dispatch: (workerId: number) => `execution.dispatch.worker.${workerId}`,

@@ -239,9 +239,19 @@ export type PrepareResult =
    * does the same. Absent: failed straight from `scheduled` (a release-pin mismatch, found before Attune runs).
    */
   | { v: 1; kind: 'invalid'; error: string; markRunningFirst?: boolean }
-  | { v: 1; kind: 'skip'; status: string; reason: string };
+  | { v: 1; kind: 'skip'; status: string; reason: string; resetRun?: boolean };
 
-export type BeginResult = { v: 1; kind: 'running' } | { v: 1; kind: 'canceling' } | { v: 1; kind: 'skip'; status: string };
+export type BeginResult = { v: 1; kind: 'running' } | { v: 1; kind: 'canceling' } | { v: 1; kind: 'skip'; status: string; resetRun?: boolean };
+
+/**
+ * Sent by the current workflow to its bridge steps (added with retries): the run id its start event recorded. A step
+ * run by a different run id was called by a run made by Temporal's Reset; a fenced answer then says so
+ * (`resetRun`), recorded in the history, so the workflow's retry decision replays exactly (the replayer does not
+ * give the workflow the reset run's id).
+ */
+export interface CallerRun {
+  originalRunId?: string;
+}
 
 export interface CompleteInput {
   v: 1;
@@ -252,6 +262,7 @@ export interface CompleteInput {
   failure: { status: 'cancelled' | 'failed'; error: string } | null;
   /** The action's output_format, for parsing stdout into `data`. */
   outputFormat: OutputFormat;
+  originalRunId?: string;
 }
 
 export interface CompleteResult {
@@ -259,7 +270,23 @@ export interface CompleteResult {
   applied: boolean;
   status: string;
   previousStatus: string | null;
+  /** The row already held exactly this report (a retried report; in a reset run, the original run's). Added later. */
+  reapplied?: boolean;
+  /** Not applied, or re-applied, and called by a run made by Reset (see CallerRun). */
+  resetRun?: boolean;
 }
+
+/** A retry of a final execution, asked by a run made by Temporal's Reset (`manual_retry`). */
+export interface RetryInput {
+  v: 1;
+  executionId: number;
+  reason: 'manual_retry';
+}
+
+export type RetryResult =
+  /** `existed`: the execution had been retried already (one retry per execution: reset the retry's workflow next). */
+  | { v: 1; kind: 'created'; retryExecutionId: number; retryCount: number; existed: boolean }
+  | { v: 1; kind: 'refused'; reason: string };
 
 /** An interpreter the agent found in its image (name normalised, absolute path, parsed version). */
 export interface DetectedRuntime {
@@ -288,9 +315,11 @@ export interface AgentSessionInput {
 
 /** Activities served by the bridge (control plane) on its own queue; the only ones touching DB and bus. */
 export interface ControlActivities {
-  prepareExecution(input: { v: 1; executionId: number; workerId: number; dispatch: DispatchSignal }): Promise<PrepareResult>;
+  prepareExecution(input: { v: 1; executionId: number; workerId: number; dispatch: DispatchSignal } & CallerRun): Promise<PrepareResult>;
   /** `claimWaitMs`/`pool` (added later, current workflow only): how long the claim took, for the bridge's metrics. */
-  beginExecution(input: { v: 1; executionId: number; workerId: number; claimWaitMs?: number; pool?: string }): Promise<BeginResult>;
+  beginExecution(input: { v: 1; executionId: number; workerId: number; claimWaitMs?: number; pool?: string } & CallerRun): Promise<BeginResult>;
   completeExecution(input: CompleteInput): Promise<CompleteResult>;
+  /** Creates Attune's retry row of a failed or timed-out execution and hands it to Attune's scheduler. */
+  retryExecution(input: RetryInput): Promise<RetryResult>;
   syncPools(input: { v: 1; announce?: AgentSessionInput; departed?: string }): Promise<void>;
 }

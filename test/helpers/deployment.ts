@@ -65,11 +65,17 @@ export async function insertScheduledExecution(
   return Number(rows[0]!.id);
 }
 
-/** The executor's dispatch envelope (published to `execution.dispatch.worker.{id}`). */
-export function executorDispatch(executionId: number, workerId: number, actionRef: string, config: Record<string, unknown> = {}) {
+/** The executor's dispatch envelope (published to `execution.dispatch.worker.{id}`), with the row's release pin if it has one. */
+export function executorDispatch(
+  executionId: number,
+  workerId: number,
+  actionRef: string,
+  config: Record<string, unknown> = {},
+  release: { id: number | null; digest: string | null } = { id: null, digest: null },
+) {
   return newEnvelope(
     'ExecutionRequested',
-    { execution_id: executionId, worker_id: workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: null, release_digest: null },
+    { execution_id: executionId, worker_id: workerId, action_ref: actionRef, config, scheduled_attempt_updated_at: new Date().toISOString(), release_id: release.id, release_digest: release.digest },
     'executor',
   );
 }
@@ -139,6 +145,7 @@ export class TestDeployment {
     const { queue } = await this.channel.assertQueue('', { exclusive: true, autoDelete: true });
     await this.channel.bindQueue(queue, EXCHANGES.executions, ROUTING.statusChanged);
     await this.channel.bindQueue(queue, EXCHANGES.executions, ROUTING.completed);
+    await this.channel.bindQueue(queue, EXCHANGES.executions, ROUTING.requested);
     await this.channel.consume(
       queue,
       (msg) => {
@@ -268,6 +275,22 @@ export class TestDeployment {
   /** Deletes a queue on the broker (as an operator or a failover would): its consumers are cancelled by the broker. */
   async deleteQueue(name: string): Promise<void> {
     await this.channel.deleteQueue(name);
+  }
+
+  /**
+   * What Attune's scheduler does with a `requested` row (an ExecutionRequested on `execution.requested`): claims it
+   * for our worker (`scheduled`) and publishes the dispatch, with the row's release pin.
+   */
+  async schedule(executionId: number): Promise<void> {
+    const { rows } = await this.db.query<{ action_ref: string; config: Record<string, unknown> | null; pack_release: string | null; pack_release_digest: string | null }>(
+      `UPDATE execution SET status = 'scheduled', worker = $2, updated = NOW() WHERE id = $1 AND status = 'requested'
+       RETURNING action_ref, config, pack_release, pack_release_digest`,
+      [executionId, this.workerId],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`execution ${executionId} is not requested`);
+    const release = { id: row.pack_release === null ? null : Number(row.pack_release), digest: row.pack_release_digest };
+    await this.publish(ROUTING.dispatch(this.workerId), executorDispatch(executionId, this.workerId, row.action_ref, row.config ?? {}, release));
   }
 
   /** What Attune's API does to cancel: `canceling` for a running row, then the cancel message. */

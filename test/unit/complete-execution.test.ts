@@ -130,7 +130,7 @@ describe('completeExecution when the result cannot be stored', () => {
     const input = ranWith('poison\n');
     const done = await completeExecution(deps(db, broker), input);
     const minimal = { succeeded: false, error: 'Result could not be stored: invalid input syntax for type json [SQLSTATE 22P02]', exit_code: 0, duration_ms: 12 };
-    expect(done).toEqual({ v: 1, applied: true, status: 'failed', previousStatus: 'running' });
+    expect(done).toEqual({ v: 1, applied: true, status: 'failed', previousStatus: 'running', reapplied: false });
     expect(db.writes).toEqual([{ status: 'failed', result: minimal }]);
     expect(broker.payloads('ExecutionStatusChanged')).toMatchObject([{ execution_id: input.executionId, previous_status: 'running', new_status: 'failed' }]);
     expect(broker.payloads('ExecutionCompleted')).toMatchObject([{ execution_id: input.executionId, status: 'failed', result: minimal }]);

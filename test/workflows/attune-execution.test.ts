@@ -62,10 +62,10 @@ describe('the current execution workflow', () => {
     await expect(h.result(executionId)).resolves.toEqual({ v: 1, status: 'completed', applied: true });
     expect(h.steps(executionId)).toEqual(['prepareExecution', 'claimAgent', 'beginExecution', 'runAction', 'completeExecution']);
     const [prepare, claim, begin, run] = ['prepareExecution', 'claimAgent', 'beginExecution', 'runAction'].map((n) => h.callsOf(executionId, n as never)[0]!);
-    expect(prepare!.input).toEqual({ v: 1, executionId, workerId: 7, dispatch: dispatchFor(executionId) });
+    expect(prepare!.input).toEqual({ v: 1, executionId, workerId: 7, dispatch: dispatchFor(executionId), originalRunId: expect.any(String) });
     expect(claim!.input).toEqual({ v: 1, executionId, spec: runSpec(executionId) });
     expect(claim!.taskQueue).toBe(poolTaskQueue(h.pool));
-    expect(begin!.input).toEqual({ v: 1, executionId, workerId: 7, claimWaitMs: expect.any(Number), pool: h.pool });
+    expect(begin!.input).toEqual({ v: 1, executionId, workerId: 7, claimWaitMs: expect.any(Number), pool: h.pool, originalRunId: expect.any(String) });
     expect(run!.input).toEqual({ ...runSpec(executionId), reattachable: true });
     expect(run!.taskQueue).toBe(agentTaskQueue(h.agentId));
     expect(run!.heartbeatTimeoutMs).toBe(20_000);
@@ -220,7 +220,7 @@ describe('the current execution workflow', () => {
     const running = await untilStatus(executionId, (s) => s.phase === 'running');
     expect(running).toEqual({
       v: 1, executionId, actionRef: 'tests.stub', phase: 'running', agentId: h.agentId, claims: 1, cancelRequested: false, finalStatus: null,
-      pid: null, stdoutBytes: null, stderrBytes: null, lastLine: null, progressFrom: null,
+      pid: null, stdoutBytes: null, stderrBytes: null, lastLine: null, progressFrom: null, retriedAs: null,
     });
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
     expect(metadata.currentDetails).toBe(`**running** · \`tests.stub\` · agent \`${h.agentId}\``);

@@ -207,6 +207,9 @@ export class WorkflowHarness {
       }),
       beginExecution: this.stub('beginExecution', (s) => s.begin, async () => ({ v: 1, kind: 'running' })),
       completeExecution: this.stub('completeExecution', (s) => s.complete, async (input) => ({ v: 1, applied: true, status: statusOf(input), previousStatus: 'running' })),
+      retryExecution: async () => {
+        throw new Error('retryExecution: the workflow harness never resets a workflow (test/e2e/retry-reset.test.ts does)');
+      },
       syncPools: async () => undefined,
     };
     const pool: PoolActivities = {

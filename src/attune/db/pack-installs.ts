@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { inTransaction } from './transaction';
 
 /**
  * Ends a pack test this worker was assigned with a clear failure, the way Attune's worker finishes an
@@ -7,9 +8,7 @@ import type { Pool } from 'pg';
  * Returns false when the attempt is not (or no longer) running on this worker.
  */
 export async function failPackInstall(db: Pool, installId: number, workerId: number, message: string): Promise<boolean> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(db, async (client) => {
     const failed = await client.query<{ pack_id: string | null }>(
       `UPDATE pack_install SET status = 'failed', error_message = $3, finished_at = COALESCE(finished_at, NOW()), updated_at = NOW()
         WHERE id = $1 AND status = 'running' AND (assigned_worker_id = $2 OR assigned_worker_id IS NULL)
@@ -18,12 +17,6 @@ export async function failPackInstall(db: Pool, installId: number, workerId: num
     );
     const packId = failed.rows[0]?.pack_id;
     if (packId) await client.query(`UPDATE pack SET install_status = 'install_failed', updated = NOW() WHERE id = $1 AND install_status = 'pending'`, [packId]);
-    await client.query('COMMIT');
     return failed.rowCount === 1;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
