@@ -4,7 +4,7 @@ import type { CallerRun, ControlActivities } from '../src/temporal/contracts';
 import { beginExecution } from './begin-execution';
 import { completeExecution } from './complete-execution';
 import { prepareExecution, type PrepareDeps } from './prepare-execution';
-import { retryExecution } from './retry-execution';
+import { retryExecution, retryOnAgentLoss } from './retry-execution';
 import type { PoolRegistry } from './pool-registry';
 import type { AttunePublisher } from './publisher';
 import type { Logger } from '../src/log';
@@ -45,6 +45,7 @@ export function createControlActivities(deps: ControlDeps) {
     },
     completeExecution: async (input) => {
       const done = await completeExecution(deps, input);
+      if (input.agentLost === true && done.applied) await retryOnAgentLoss(deps, input.executionId);
       await removeClaimChecks(deps.artifactsDir, input.executionId);
       return (!done.applied || done.reapplied === true) && calledByResetRun(input) ? { ...done, resetRun: true } : done;
     },

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { createRetryExecution, type RetryRequestRow } from '../src/attune/db/retries';
+import { actionMaxRetries, createRetryExecution, type RetryRequestRow } from '../src/attune/db/retries';
 import type { RetryInput, RetryResult } from '../src/temporal/contracts';
 import type { Logger } from '../src/log';
 import type { AttunePublisher } from './publisher';
@@ -28,6 +28,26 @@ export async function retryExecution(
   deps.log.info({ executionId: input.executionId, retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, existed: made.kind === 'existed', runId }, 'retry created and handed to Attune\'s scheduler');
   deps.metrics?.retryHandled(made.kind);
   return { v: 1, kind: 'created', retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, existed: made.kind === 'existed' };
+}
+
+/**
+ * The retry on agent loss, opt-in per action the way Attune marks an action retryable: its `max_retries` (from the
+ * execution's snapshot of the action, else the action row; 0, Attune's default, means never). When an execution of
+ * such an action ends "agent lost", the bridge creates the retry (`worker_heartbeat_stale`) right after the final
+ * row, within the action's `max_retries` and for top-level executions only. Never for an action that did not opt
+ * in: an agent lost mid-run may have run part of a non-idempotent action.
+ */
+export async function retryOnAgentLoss(deps: Parameters<typeof retryExecution>[0], executionId: number): Promise<void> {
+  const maxRetries = await actionMaxRetries(deps.db, executionId);
+  if (maxRetries <= 0) return;
+  const made = await createRetryExecution(deps.db, executionId, 'worker_heartbeat_stale', { maxRetries });
+  if (made.kind === 'refused') {
+    deps.log.info({ executionId, reason: made.reason }, 'agent lost: not retried');
+    return;
+  }
+  if (made.kind === 'created' || made.retry.status === 'requested') await deps.publisher.requested(requestedPayload(made.retry));
+  deps.log.warn({ executionId, retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, maxRetries }, 'agent lost: retry created and handed to Attune\'s scheduler');
+  deps.metrics?.retryHandled(made.kind);
 }
 
 function requestedPayload(retry: RetryRequestRow) {

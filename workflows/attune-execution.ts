@@ -73,7 +73,7 @@ export async function attuneExecutionWorkflow(input: AttuneExecutionInput): Prom
       showRunning(claim.agentId, spec.runtimeName);
       const ran = await runClaimed(claim, spec, state, timings);
       if (ran.kind === 'outcome') return end.report({ outcome: ran.outcome, failure: null, outputFormat });
-      if (ran.kind === 'lost' || ran.kind === 'failed') return end.failed(ran.error, outputFormat);
+      if (ran.kind === 'lost' || ran.kind === 'failed') return end.failed(ran.error, outputFormat, ran.kind === 'lost' && ran.heartbeatLost === true);
       if (ran.kind === 'cancelled') return end.cancelledBeforeStart(outputFormat);
       log.warn('claimed agent never started the run; claiming another', { agentId: claim.agentId });
     }

@@ -6,8 +6,8 @@ import type { ExecutionState, ExecutionWorkflowResult } from './state';
 export interface Ending {
   /** Writes the final row and publishes Attune's messages (completeExecution); its answer is the result. */
   report(complete: Omit<CompleteInput, 'v' | 'executionId'>): Promise<ExecutionWorkflowResult>;
-  /** No process ran to completion: the row ends `failed` with this error. */
-  failed(error: string, outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
+  /** No process ran to completion: the row ends `failed` with this error (`agentLost`: the agent was lost mid-run). */
+  failed(error: string, outputFormat: OutputFormat, agentLost?: boolean): Promise<ExecutionWorkflowResult>;
   /** Cancelled before the action ran (or before it could be run): the row ends `cancelled`. */
   cancelledBeforeStart(outputFormat: OutputFormat): Promise<ExecutionWorkflowResult>;
   /** Fenced: the row is not ours to write, so nothing is reported and it keeps `status` (`resetRun`: the step said the run was made by Reset). */
@@ -27,7 +27,7 @@ export function endings(control: Pick<ControlActivities, 'completeExecution'>, e
   };
   return {
     report,
-    failed: (error, outputFormat) => report({ outcome: null, failure: { status: 'failed', error }, outputFormat }),
+    failed: (error, outputFormat, agentLost) => report({ outcome: null, failure: { status: 'failed', error }, outputFormat, ...(agentLost === true ? { agentLost } : {}) }),
     cancelledBeforeStart: (outputFormat) => report({ outcome: null, failure: { status: 'cancelled', error: 'Cancelled before execution started' }, outputFormat }),
     skipped: (status, resetRun) => {
       state.finalStatus = status;

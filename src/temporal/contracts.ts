@@ -263,6 +263,8 @@ export interface CompleteInput {
   /** The action's output_format, for parsing stdout into `data`. */
   outputFormat: OutputFormat;
   originalRunId?: string;
+  /** The failure is "agent lost" (heartbeats gone, no re-attach): the action may opt in to a retry (max_retries). */
+  agentLost?: boolean;
 }
 
 export interface CompleteResult {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { createDataConverter } from '../../src/temporal/data-converter';
@@ -57,6 +57,15 @@ describe('retry by Reset of an execution workflow', () => {
   const retryRows = async (originalId: number) =>
     (await d.db.query<RetryRow>(`SELECT id, status, worker, action, action_ref, config, retry_count, max_retries, retry_reason, original_execution, trace_tag, pack_release_digest, executable_snapshot, result FROM execution WHERE config->'retry_of' = to_jsonb($1::bigint)`, [originalId])).rows;
   const resetRunResult = (id: number, runId: string) => client.workflow.getHandle<() => Promise<ExecutionWorkflowResult>>(d.workflowId(id), runId).result();
+  const killLeftovers = (id: number) => {
+    for (const pid of readFileSync(`${d.markerDir}/pids.${id}`, 'utf8').trim().split(/\s+/).map(Number)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  };
   const metric = async (line: string) => {
     const found = (await (await fetch(`http://127.0.0.1:${d.httpPort}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${line} `));
     return found === undefined ? 0 : Number(found.slice(line.length + 1));
@@ -151,5 +160,33 @@ describe('retry by Reset of an execution workflow', () => {
     expect(await metric('attune_temporal_retries_total{outcome="refused"}')).toBe(2);
     expect(await metric('attune_temporal_retries_total{outcome="created"}')).toBe(2);
     expect(await metric('attune_temporal_retries_total{outcome="existed"}')).toBe(1);
+  });
+
+  it('an agent lost mid-run: an action that opted in (max_retries) gets a retry, worker_heartbeat_stale, within its budget', async () => {
+    await d.db.query(`UPDATE action SET max_retries = 1 WHERE ref = 'tests.sleep'`);
+    const id = await runPinned('tests.sleep');
+    await dispatchPinned(id, 'tests.sleep');
+    await eventually(async () => (existsSync(`${d.markerDir}/pids.${id}`) ? true : undefined), 30_000, 'action started');
+    await d.agents[0]!.stop('SIGKILL');
+    const row = await d.waitForCompletion(id, 90_000);
+    expect(row.result!.error).toMatch(/was lost while running the action/);
+    killLeftovers(id); // the plain-node agent has no launcher to take its action with it
+    d.agents.splice(0, 1);
+    d.startAgent();
+
+    const [retry, ...more] = await retryRows(id);
+    expect(more).toEqual([]);
+    expect(retry).toMatchObject({ status: 'requested', worker: null, retry_count: 1, max_retries: 1, retry_reason: 'worker_heartbeat_stale', original_execution: String(id) });
+    expect(retry!.config).toMatchObject({ retry_count: 1, max_retries: 1, retry_reason: 'worker_heartbeat_stale', retry_of: id, original_execution: id });
+    const retryId = Number(retry!.id);
+    await eventually(async () => d.messages.find((m) => m.routingKey === ROUTING.requested && m.payload.execution_id === retryId), 10_000, 'ExecutionRequested for the retry');
+
+    // Attune schedules it; it runs as its own workflow (cancelled here rather than left to sleep).
+    await d.waitForWorker();
+    await d.schedule(retryId);
+    await d.waitForStatus(retryId, 'running', 60_000);
+    await d.cancel(retryId);
+    expect((await d.waitForCompletion(retryId)).status).toBe('cancelled');
+    killLeftovers(retryId);
   });
 });

@@ -52,7 +52,11 @@ const integer = (value: unknown): number | null => (typeof value === 'number' &&
  * returned instead of a second one, so an activity retried after a lost reply creates nothing twice. A retry is
  * retried by resetting the retry's own workflow.
  */
-export async function createRetryExecution(db: Pool, originalId: number, reason: RetryReason): Promise<RetryCreation> {
+/**
+ * `budget` (the retry on agent loss): the action's `max_retries` instead of the config's, and only while the chain
+ * has retries left (`retry_count` < it) and only for a top-level execution (no parent, not a workflow task).
+ */
+export async function createRetryExecution(db: Pool, originalId: number, reason: RetryReason, budget?: { maxRetries: number }): Promise<RetryCreation> {
   return inTransaction(db, async (client) => {
     const original = await lockOriginal(client, originalId);
     if (!original) return { kind: 'refused', reason: `execution ${originalId} does not exist` };
@@ -73,7 +77,11 @@ export async function createRetryExecution(db: Pool, originalId: number, reason:
     if (original.executable_snapshot === null) return { kind: 'refused', reason: `Execution ${originalId} has no executable snapshot for retry` };
 
     const retryCount = (integer(config.retry_count) ?? 0) + 1;
-    const maxRetries = integer(config.max_retries) ?? 0;
+    const maxRetries = budget?.maxRetries ?? integer(config.max_retries) ?? 0;
+    if (budget !== undefined) {
+      if (original.parent !== null) return { kind: 'refused', reason: `execution ${originalId} has a parent (${original.parent}): only top-level executions are retried on agent loss` };
+      if (retryCount > maxRetries) return { kind: 'refused', reason: `execution ${originalId} has no retries left (${retryCount - 1} of max_retries ${maxRetries})` };
+    }
     const retryConfig = {
       ...config,
       retry_count: retryCount,
@@ -169,4 +177,14 @@ async function findRetryOf(client: PoolClient, originalId: number, chainRoot: nu
     status: row.status,
     retryCount: row.retry_count,
   };
+}
+
+/** The execution's action's `max_retries`: from its snapshot of the action when it has one, else the action row. */
+export async function actionMaxRetries(db: Pool, executionId: number): Promise<number> {
+  const { rows } = await db.query<{ max_retries: number | null }>(
+    `SELECT COALESCE((e.executable_snapshot->'executable'->'action'->>'max_retries')::int, a.max_retries, 0) AS max_retries
+       FROM execution e LEFT JOIN action a ON a.id = e.action WHERE e.id = $1`,
+    [executionId],
+  );
+  return rows[0]?.max_retries ?? 0;
 }
