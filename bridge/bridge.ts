@@ -25,6 +25,7 @@ import { AttunePublisher } from './publisher';
 import { BridgeMetrics } from './metrics';
 import { SearchAttributes } from './search-attributes';
 import { VanishedSessions } from './vanished-sessions';
+import { bridgeTracing } from './tracing';
 
 /**
  * The control plane: consumes each pool's Attune queues and turns messages into workflow starts and
@@ -34,6 +35,8 @@ import { VanishedSessions } from './vanished-sessions';
 export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
   Runtime.install({ shutdownSignals: [], ...sdkTelemetry(config.sdkMetricsAddress) });
   lifecycle.handleSignals();
+  // First, so that it is closed last: the spans of everything closed before it are flushed.
+  const tracing = await bridgeTracing(config.tracing, lifecycle);
   const health = new Health(['amqp', 'postgres', 'temporal', 'started']);
   const retrying = { onRetry: () => health.progressed() };
   const codec = new EncryptionCodec(loadCodecKeys());
@@ -71,6 +74,8 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   const connection = lifecycle.add('temporal connection', await openWithBackoff(lifecycle, 'Temporal', () => connectNative(config.temporal), retrying), (c) => c.close());
   health.setProbe('temporal', () => connection.healthService.check({}));
   const client = await createClient(config.temporal, dataConverter, connection);
+  // Execution starts and signals carry the dispatch span's context; the reconciler's and pool sync's calls make no traces.
+  const executionClient = tracing.clientInterceptors ? await createClient(config.temporal, dataConverter, connection, tracing.clientInterceptors) : client;
   const legacy = new LegacyExecutions({ client, bridgeTaskQueue: config.temporal.bridgeTaskQueue, log });
   // Never fails the start: without them executions run unsearchable (warned), and each reconciler pass looks again.
   const searchAttributes = new SearchAttributes({ client, namespace: config.temporal.namespace, log });
@@ -108,7 +113,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
     await declaring.close();
-    const deps = { client, db, legacy, searchAttributes, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
+    const deps = { client: executionClient, tracer: tracing.tracer, db, legacy, searchAttributes, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, workerId, pool, log: log.child({ pool, workerId }) };
     // Each queue on its own channel: prefetch is per channel, and an error closes only that one. A partial
     // attach is undone, so the next attempt does not leave a second consumer on the queues that did attach.
     const consumers: Consumer[] = [];
@@ -139,6 +144,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     // A prebuilt bundle (docker/bridge.Dockerfile) skips webpack at start; otherwise bundle now.
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : { workflowsPath: require.resolve('../workflows') }),
     activities: controlActivities,
+    ...tracing.worker,
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });
 

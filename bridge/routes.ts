@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import type { IncomingEnvelope } from '../src/attune/envelope';
 import { payloadOf, executionCancelRequestedSchema, executionDispatchSchema, packTestRequestedSchema } from '../src/attune/messages';
 import type { workerQueues } from '../src/attune/topology';
@@ -10,6 +11,7 @@ import { acceptCancel, acceptDispatch } from './execution-handlers';
 import { refusePackTest } from './pack-handlers';
 import type { LegacyExecutions } from './legacy-executions';
 import type { ExecutionHandlerDeps } from './execution-handlers';
+import { withMessageSpan } from './message-span';
 
 export type PoolQueue = keyof ReturnType<typeof workerQueues>;
 
@@ -33,6 +35,8 @@ export interface RouteDeps {
   legacy: LegacyExecutions;
   searchAttributes: ExecutionHandlerDeps['searchAttributes'];
   metrics?: ExecutionHandlerDeps['metrics'];
+  /** Set when tracing is on: each dispatch and cancel is handled in a span (message-span.ts). */
+  tracer?: Tracer;
 }
 
 /** Pack events are consumed only so the queue cannot grow (environments are built lazily): nothing in them is used. */
@@ -44,8 +48,12 @@ const packEvent = route(z.unknown(), async () => ({ kind: 'ack' }));
  */
 export function poolRoutes(deps: RouteDeps): Record<PoolQueue, Record<string, MessageRoute>> {
   return {
-    executions: { ExecutionRequested: route(executionDispatchSchema, (payload, envelope) => acceptDispatch(deps, payload, envelope)) },
-    cancel: { ExecutionCancelRequested: route(executionCancelRequestedSchema, (payload, envelope) => acceptCancel(deps, payload, envelope)) },
+    executions: {
+      ExecutionRequested: route(executionDispatchSchema, (payload, envelope) => withMessageSpan(deps, 'dispatch', payload, envelope, () => acceptDispatch(deps, payload, envelope))),
+    },
+    cancel: {
+      ExecutionCancelRequested: route(executionCancelRequestedSchema, (payload, envelope) => withMessageSpan(deps, 'cancel', payload, envelope, () => acceptCancel(deps, payload, envelope))),
+    },
     packs: { PackRegistered: packEvent, PackDeleted: packEvent },
     packtests: { PackTestRequested: route(packTestRequestedSchema, (payload) => refusePackTest(deps, payload)) },
   };

@@ -28,11 +28,14 @@ COPY activities ./activities
 RUN npm run build
 # Prebundle the workflows once, here, instead of running webpack in every bridge at start: it saves seconds and
 # memory per replica, and a workflow that imports something non-deterministic fails this build rather than a
-# deployment. The bridge picks it up through ATTUNE_TEMPORAL_WORKFLOW_BUNDLE (see the runtime stage).
+# deployment. The bridge picks it up through ATTUNE_TEMPORAL_WORKFLOW_BUNDLE (see the runtime stage). The
+# OpenTelemetry workflow interceptors are bundled in, so that setting OTEL_EXPORTER_OTLP_ENDPOINT traces workflows too
+# (they add no commands; without the variable their spans are dropped).
 RUN node -e "\
   const { bundleWorkflowCode } = require('@temporalio/worker');\
+  const { WORKFLOW_TRACING_MODULES } = require('./dist/src/telemetry/workflow-interceptor-modules');\
   const fs = require('fs');\
-  bundleWorkflowCode({ workflowsPath: require.resolve('./dist/workflows'), failureConverterPath: require.resolve('./dist/src/temporal/failure-converter') })\
+  bundleWorkflowCode({ workflowsPath: require.resolve('./dist/workflows'), workflowInterceptorModules: WORKFLOW_TRACING_MODULES, failureConverterPath: require.resolve('./dist/src/temporal/failure-converter') })\
     .then(({ code }) => fs.writeFileSync('dist/workflow-bundle.js', code))\
     .catch((err) => { console.error(err); process.exit(1); });"
 

@@ -73,6 +73,29 @@ export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   return { connection, namespace: loaded.namespace ?? own.TEMPORAL_NAMESPACE, bridgeTaskQueue: own.ATTUNE_TEMPORAL_BRIDGE_QUEUE };
 }
 
+const tracingSchema = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+});
+
+/** Present only when traces are exported: the OTLP/HTTP exporter reads the other OTEL_EXPORTER_OTLP_* settings itself. */
+export interface TracingConfig {
+  serviceName: string;
+  /** Where spans go, as the exporter resolves it (the traces endpoint as is, the general one + /v1/traces). */
+  endpoint: string;
+}
+
+/** Tracing is off unless one of the standard OTLP endpoints is set (an empty value counts as unset). */
+export function loadTracingConfig(env: Env, defaultServiceName: string): TracingConfig | null {
+  const set = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('OTEL_') && v !== ''));
+  const c = parse(tracingSchema, set);
+  if (c.OTEL_SDK_DISABLED === 'true') return null;
+  const endpoint = c.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (c.OTEL_EXPORTER_OTLP_ENDPOINT && `${c.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  return endpoint ? { serviceName: c.OTEL_SERVICE_NAME ?? defaultServiceName, endpoint } : null;
+}
+
 const bridgeSchema = z.object({
   ATTUNE__DATABASE__URL: url(['postgres', 'postgresql']),
   ATTUNE__DATABASE__SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('attune'),
@@ -125,6 +148,7 @@ export function loadBridgeConfig(env: Env = process.env) {
     codecTokens: c.ATTUNE_TEMPORAL_CODEC_TOKENS,
     corsOrigins: c.ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS,
     sdkMetricsAddress: c.ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS,
+    tracing: loadTracingConfig(env, 'attune-bridge'),
     temporal: loadTemporalConfig(env),
   };
 }
@@ -154,6 +178,7 @@ export function loadAgentConfig(env: Env = process.env) {
     artifactsDir: c.ATTUNE__ARTIFACTS_DIR,
     maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
     shutdownGraceMs: Math.round(c.ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS * 1000),
+    tracing: loadTracingConfig(env, 'attune-agent'),
     temporal: loadTemporalConfig(env),
   };
 }

@@ -20,6 +20,7 @@ import { agentWritableDirs, waitForWritableDirs } from './preflight';
 import { loadRuntimeHints } from './runtime-hints';
 import type { Logger } from '../../src/log';
 import { AGENT_VERSION } from '../../src/version';
+import { agentTracing } from './tracing';
 
 export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig): AgentCapabilities {
   const runtimeVersions: Record<string, string[]> = {};
@@ -41,6 +42,8 @@ export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig)
 export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
   Runtime.install({ shutdownSignals: [] }); // signals are the lifecycle's: a first one drains (below), a second one exits
   lifecycle.handleSignals();
+  // First, so that it is closed last (its spans flushed after the workers' last ones).
+  const interceptors = config.tracing ? await agentTracing(config.tracing, lifecycle) : undefined;
   const graceMs = config.shutdownGraceMs;
   if (!(await waitForWritableDirs(agentWritableDirs(config), log, { retryMs: 30_000, stopped: () => lifecycle.stopping }))) return;
   const hints = loadRuntimeHints();
@@ -76,7 +79,7 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     maxConcurrent: config.maxConcurrentTasks,
   });
   // The grace period is enforced by drainAgent; Temporal's own only covers the steps after a run.
-  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}`, shutdownGraceTime: FINAL_STEP_GRACE_MS };
+  const common = { connection, dataConverter, namespace: config.temporal.namespace, identity: `${agentId}@${os.hostname()}`, shutdownGraceTime: FINAL_STEP_GRACE_MS, interceptors };
   // Heartbeats go out at most every 3 s (not 0.8 × the timeout): one lost in a blip is followed by another well
   // before the 20 s run heartbeat timeout, so blips of up to ~15 s pass unnoticed (README: "Presence and blips").
   const heartbeats = { maxHeartbeatThrottleInterval: '3s' } as const;

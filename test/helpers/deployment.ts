@@ -56,11 +56,12 @@ export async function insertScheduledExecution(
   config: Record<string, unknown>,
   workerId: number,
   timeoutSeconds: number | null = null,
+  traceTag: string | null = null,
 ): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO execution (action, action_ref, config, status, worker, timeout_seconds)
-     SELECT id, ref, $2::jsonb, 'scheduled', $3, $4 FROM action WHERE ref = $1 RETURNING id`,
-    [actionRef, JSON.stringify(config), workerId, timeoutSeconds],
+    `INSERT INTO execution (action, action_ref, config, status, worker, timeout_seconds, trace_tag)
+     SELECT id, ref, $2::jsonb, 'scheduled', $3, $4, $5 FROM action WHERE ref = $1 RETURNING id`,
+    [actionRef, JSON.stringify(config), workerId, timeoutSeconds, traceTag],
   );
   return Number(rows[0]!.id);
 }
@@ -83,6 +84,13 @@ export function executorDispatch(
 /** Attune's API's cancel envelope (after it set a running row `canceling`). */
 export function apiCancel(executionId: number, workerId: number) {
   return newEnvelope('ExecutionCancelRequested', { execution_id: executionId, worker_id: workerId }, 'api-service');
+}
+
+/** What Attune's API may set on a new row besides the action and its config. */
+export interface ExecutionOptions {
+  timeoutSeconds?: number;
+  /** Attune's `trace_tag` column. */
+  traceTag?: string;
 }
 
 export interface ExecutionRowView {
@@ -124,7 +132,7 @@ export class TestDeployment {
   private temporalConnection!: Connection;
 
   /** `httpPort`: the bridge's HTTP port (a free one by default; a fixed one where a UI expects its codec endpoint). */
-  async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string>; httpPort?: number } = {}): Promise<this> {
+  async setup(opts: { agent?: boolean; bridgeEnv?: Record<string, string>; agentEnv?: Record<string, string>; httpPort?: number } = {}): Promise<this> {
     this.httpPort = opts.httpPort ?? (await freePort());
     mkdirSync(this.markerDir, { recursive: true });
     mkdirSync(this.artifactsDir, { recursive: true });
@@ -161,7 +169,7 @@ export class TestDeployment {
     this.startBridge(opts.bridgeEnv);
     await this.waitForBridge();
     if (opts.agent !== false) {
-      this.startAgent();
+      this.startAgent(opts.agentEnv);
       this.workerId = await this.waitForWorker();
     }
     return this;
@@ -237,8 +245,8 @@ export class TestDeployment {
   }
 
   /** Creates an execution as Attune's API does and schedules it on our worker, without dispatching. */
-  async createExecution(actionRef: string, config: Record<string, unknown> = {}, opts: { timeoutSeconds?: number } = {}): Promise<number> {
-    return insertScheduledExecution(this.db, actionRef, config, this.workerId, opts.timeoutSeconds ?? null);
+  async createExecution(actionRef: string, config: Record<string, unknown> = {}, opts: ExecutionOptions = {}): Promise<number> {
+    return insertScheduledExecution(this.db, actionRef, config, this.workerId, opts.timeoutSeconds ?? null, opts.traceTag ?? null);
   }
 
   dispatchEnvelope(executionId: number, actionRef: string, config: Record<string, unknown> = {}) {
@@ -252,7 +260,7 @@ export class TestDeployment {
   }
 
   /** The executor's dispatch, published to `execution.dispatch.worker.{id}`. */
-  async dispatch(actionRef: string, config: Record<string, unknown> = {}, opts: { timeoutSeconds?: number } = {}): Promise<number> {
+  async dispatch(actionRef: string, config: Record<string, unknown> = {}, opts: ExecutionOptions = {}): Promise<number> {
     const executionId = await this.createExecution(actionRef, config, opts);
     await this.publish(ROUTING.dispatch(this.workerId), this.dispatchEnvelope(executionId, actionRef, config));
     return executionId;

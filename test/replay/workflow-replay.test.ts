@@ -32,10 +32,12 @@ describe('recorded workflow histories', () => {
     // v4: the claim wait cancellable (cancellable-claim-v1); v5: the current workflow type, attuneExecutionWorkflow
     // (eager start, local control steps, prechecks in the claim), plus its re-attach and claim-check paths; v6: started
     // with search attributes, which it keeps current (search-attributes-v1); v6-reset-*: runs made by Reset of a failed
-    // execution, which create Attune's retry (reset to the first workflow task, and to the report).
+    // execution, which create Attune's retry (reset to the first workflow task, and to the report). v6-traced: recorded
+    // with tracing on (trace headers on the start and the activities); the replay command replays every history with
+    // and without tracing.
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
     const expected = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
-    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json']));
+    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json', 'v6-traced-completed-json.json']));
     // v6 carries the upserts: TemporalChangeVersion (with the patch marker), running after the claim, the final status.
     const v6 = readFileSync(path.join(dir, 'v6-completed-json.json'), 'utf8');
     expect(v6.match(/"EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"/g)).toHaveLength(3);

@@ -38,6 +38,12 @@ export async function loadExecution(db: Pool, id: number): Promise<ExecutionRow 
   return rows[0] ?? null;
 }
 
+/** Attune's trace tag of an execution (for the bridge's dispatch span), null when the row has none. */
+export async function loadTraceTag(db: Pool, id: number): Promise<string | null> {
+  const { rows } = await db.query<{ trace_tag: string | null }>(`SELECT trace_tag FROM execution WHERE id = $1`, [id]);
+  return rows[0]?.trace_tag ?? null;
+}
+
 export interface Transition {
   previousStatus: ExecutionStatus;
   actionId: number | null;
