@@ -3,9 +3,10 @@ import { restoreOriginalEnvironment } from './agent/original-env';
 
 /**
  * Names that configure or authenticate the agent itself; never handed to an action.
- * (Attune reserves the whole ATTUNE_ prefix for context it sets itself.)
+ * (Attune reserves the whole ATTUNE_ prefix for context it sets itself.) The image's other OTEL_* settings do reach
+ * actions (an instrumented program in the image may use them); the exporter's headers, which may hold a token, not.
  */
-const AGENT_ONLY = [/^ATTUNE_/, /^TEMPORAL_/, /^ATTUNE_TEMPORAL_/];
+const AGENT_ONLY = [/^ATTUNE_/, /^TEMPORAL_/, /^ATTUNE_TEMPORAL_/, /^OTEL_EXPORTER_OTLP_(TRACES_)?HEADERS$/];
 
 /**
  * The image's own environment as the container received it, minus the agent's settings.

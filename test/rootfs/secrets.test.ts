@@ -8,11 +8,14 @@ import { TEST_CODEC_KEYS } from '../helpers/services';
  * environment block (a pipe), wipes them from its own, and both processes are non-dumpable, so /proc gives the
  * action neither the environment nor the descriptors nor the memory maps of either.
  */
+const OTLP_TOKEN = 'otlp-collector-token-5e1f';
+
 describe('the agent\'s secrets against an action of the same uid', () => {
   const r = new RootfsDeployment();
   beforeAll(async () => {
     await r.setup();
-    await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'] });
+    // A collector token in the OTLP headers is one of the agent's secrets too (tracing stays off: no endpoint).
+    await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'], env: { OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${OTLP_TOKEN}` } });
   }, 120_000);
   afterAll(() => r.teardown(), 120_000);
 
@@ -28,6 +31,10 @@ describe('the agent\'s secrets against an action of the same uid', () => {
     expect(data.readable).toBe('');
     expect(r.agentEnv().ATTUNE_TEMPORAL_CODEC_KEYS).toContain(needle);
     // Seen as root from outside: neither environment block holds them (the launcher wiped its own in place).
-    for (const pid of [r.agent!.launcherPid()!, r.agent!.agentPid()!]) expect(readFileSync(`/proc/${pid}/environ`, 'utf8')).not.toContain(needle);
+    for (const pid of [r.agent!.launcherPid()!, r.agent!.agentPid()!]) {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+      expect(environ).not.toContain(needle);
+      expect(environ).not.toContain(OTLP_TOKEN);
+    }
   });
 });

@@ -11,7 +11,8 @@
  *  - optional privilege drop: --user=UID:GID, only honoured when started as root. The agent's
  *    PR_SET_PDEATHSIG is set after the drop (a credential change clears it).
  *  - secrets: the agent's credentials (ATTUNE_TEMPORAL_CODEC_KEYS, TEMPORAL_API_KEY, TEMPORAL_TLS_CLIENT_KEY_DATA …:
- *    ATTUNE_* / TEMPORAL_* names ending in KEY, KEYS, KEY_DATA, TOKEN, TOKENS, PASSWORD or SECRET) never reach
+ *    ATTUNE_* / TEMPORAL_* names ending in KEY, KEYS, KEY_DATA, TOKEN, TOKENS, PASSWORD or SECRET, and the OTLP
+ *    exporter's headers) never reach
  *    node's environment block: node gets them as JSON on a pipe (ATTUNE_AGENT_SECRETS_FD), reads it and closes it.
  *    The launcher wipes them from its own environment block and makes itself non-dumpable, and node is made
  *    non-dumpable by lib/attune-nodump.so: an action of the same uid reads none of them from /proc.
@@ -45,11 +46,17 @@ static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUS
 
 static const char *const SECRET_SUFFIXES[] = {"_KEY", "_KEYS", "_KEY_DATA", "_TOKEN", "_TOKENS", "_PASSWORD", "_SECRET", NULL};
 
+/* Credentials outside the ATTUNE_/TEMPORAL_ names: the OTLP exporter's headers (a collector's token). */
+static const char *const SECRET_NAMES[] = {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", NULL};
+
 /* One of the agent's own credentials: handed to node on a pipe, never in its environment. */
 static int secret(const char *entry) {
   const char *eq = strchr(entry, '=');
-  if (!eq || (strncmp(entry, "ATTUNE_", 7) && strncmp(entry, "TEMPORAL_", 9))) return 0;
+  if (!eq) return 0;
   size_t len = (size_t)(eq - entry);
+  for (int i = 0; SECRET_NAMES[i]; i++)
+    if (strlen(SECRET_NAMES[i]) == len && !strncmp(entry, SECRET_NAMES[i], len)) return 1;
+  if (strncmp(entry, "ATTUNE_", 7) && strncmp(entry, "TEMPORAL_", 9)) return 0;
   for (int i = 0; SECRET_SUFFIXES[i]; i++) {
     size_t sl = strlen(SECRET_SUFFIXES[i]);
     if (len > sl && !strncmp(entry + len - sl, SECRET_SUFFIXES[i], sl)) return 1;
