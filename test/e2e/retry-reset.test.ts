@@ -5,31 +5,13 @@ import { createDataConverter } from '../../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { ROUTING } from '../../src/attune/topology';
 import type { ExecutionWorkflowResult } from '../../workflows/state';
-import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, eventually, executorDispatch } from '../helpers/deployment';
+import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, TEST_RELEASE_DIGEST, eventually } from '../helpers/deployment';
 import { resetWorkflow } from '../helpers/reset';
 import { TEST_CODEC_KEYS } from '../helpers/services';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as { vectors: { value: unknown; encrypted_value: string }[] };
 const SECRET = 's3cr3t-p@ss';
-const DIGEST = 'ab'.repeat(32);
 const SECRET_MARKER = { $attune_secret: true, redacted: true };
-
-interface RetryRow {
-  id: string;
-  status: string;
-  worker: string | null;
-  action: string | null;
-  action_ref: string;
-  config: Record<string, unknown>;
-  retry_count: number;
-  max_retries: number | null;
-  retry_reason: string | null;
-  original_execution: string | null;
-  trace_tag: string | null;
-  pack_release_digest: string | null;
-  executable_snapshot: unknown;
-  result: unknown;
-}
 
 /**
  * Retry from the Temporal UI, the way Attune records a retry: Reset of a failed execution's workflow makes the
@@ -47,15 +29,15 @@ describe('retry by Reset of an execution workflow', () => {
   }, 120_000);
   afterAll(() => d.teardown(), 120_000);
 
-  /** An execution pinned to a release (as every execution Attune creates today), dispatched and run to its end. */
+  /** An execution pinned to a release (as every execution Attune creates today), with a trace tag of its own. */
   const runPinned = async (actionRef: string, config: Record<string, unknown> = {}) => {
     const id = await d.createExecution(actionRef, config);
-    await d.db.query(`UPDATE execution SET pack_release_digest = $2, executable_snapshot = '{"executable": {}}'::jsonb, trace_tag = $3 WHERE id = $1`, [id, DIGEST, `execution-${actionRef}-1`]);
+    await d.pinRelease(id);
+    await d.db.query(`UPDATE execution SET trace_tag = $2 WHERE id = $1`, [id, `execution-${actionRef}-1`]);
     return id;
   };
-  const dispatchPinned = (id: number, actionRef: string) => d.publish(ROUTING.dispatch(d.workerId), executorDispatch(id, d.workerId, actionRef, {}, { id: null, digest: DIGEST }));
-  const retryRows = async (originalId: number) =>
-    (await d.db.query<RetryRow>(`SELECT id, status, worker, action, action_ref, config, retry_count, max_retries, retry_reason, original_execution, trace_tag, pack_release_digest, executable_snapshot, result FROM execution WHERE config->'retry_of' = to_jsonb($1::bigint)`, [originalId])).rows;
+  const dispatchPinned = (id: number, actionRef: string) => d.dispatchExisting(id, actionRef);
+  const retryRows = (originalId: number) => d.retriesOf(originalId);
   const resetRunResult = (id: number, runId: string) => client.workflow.getHandle<() => Promise<ExecutionWorkflowResult>>(d.workflowId(id), runId).result();
   const killLeftovers = (id: number) => {
     for (const pid of readFileSync(`${d.markerDir}/pids.${id}`, 'utf8').trim().split(/\s+/).map(Number)) {
@@ -97,7 +79,7 @@ describe('retry by Reset of an execution workflow', () => {
 
     // The row create_retry_execution makes: requested, no worker, the original's action, parameters (secret markers
     // kept), trace tag and pin, the retry_* keys in config and the retry columns.
-    expect(retry).toMatchObject({ status: 'requested', worker: null, action_ref: 'tests.secret_check', retry_count: 1, max_retries: 0, retry_reason: 'manual_retry', original_execution: String(id), trace_tag: 'execution-tests.secret_check-1', pack_release_digest: DIGEST, executable_snapshot: { executable: {} }, result: null });
+    expect(retry).toMatchObject({ status: 'requested', worker: null, action_ref: 'tests.secret_check', retry_count: 1, max_retries: 0, retry_reason: 'manual_retry', original_execution: String(id), trace_tag: 'execution-tests.secret_check-1', pack_release_digest: TEST_RELEASE_DIGEST, executable_snapshot: { executable: {} }, result: null });
     expect(retry!.config).toEqual({ user: 'svc', password: SECRET_MARKER, retry_count: 1, max_retries: 0, original_execution: id, retry_reason: 'manual_retry', retry_of: id, retry_at: expect.any(String) });
     expect(Date.parse(retry!.config.retry_at as string)).toBeGreaterThan(Date.now() - 120_000);
     const secrets = await d.db.query<{ entity_id: string; encrypted_value: string }>(`SELECT entity_id, encrypted_value FROM execution_secret_value WHERE entity_type = 'execution_config' AND json_path = '/password' ORDER BY entity_id`);
@@ -108,7 +90,7 @@ describe('retry by Reset of an execution workflow', () => {
     // Handed to Attune's scheduler as its API and executor hand over a new execution.
     const requested = await eventually(async () => d.messages.find((m) => m.routingKey === ROUTING.requested && m.payload.execution_id === retryId), 10_000, 'ExecutionRequested for the retry');
     expect(requested.type).toBe('ExecutionRequested');
-    expect(requested.payload).toEqual({ execution_id: retryId, action_id: Number(retry!.action), action_ref: 'tests.secret_check', parent_id: null, enforcement_id: null, config: retry!.config, release_digest: DIGEST });
+    expect(requested.payload).toEqual({ execution_id: retryId, action_id: Number(retry!.action), action_ref: 'tests.secret_check', parent_id: null, enforcement_id: null, config: retry!.config, release_digest: TEST_RELEASE_DIGEST });
 
     // Attune's scheduler dispatches it to our worker: it runs as its own workflow, with the secret restored.
     await d.schedule(retryId);

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { TestDeployment } from '../helpers/deployment';
+import { TestDeployment, eventually } from '../helpers/deployment';
 import { TEMPORAL_UI_URL, assertPortFree, launchChromium, uiCodecEndpoint } from '../helpers/temporal-ui';
 
 // The committed screenshots (README) are rewritten only when asked: UPDATE_SCREENSHOTS=1. Otherwise they go to .tmp/.
@@ -13,7 +13,8 @@ const UI_TIMEOUT = 30_000;
  * An operator in the real Temporal UI (the dev server's, in Debian's chromium): finds an execution by its Attune id
  * through the search attributes, reads its summary, its input decoded through the bridge's codec endpoint (the UI
  * server's own setting) and its status, then cancels one running execution and terminates another from the UI,
- * and each Attune row ends final. Screenshots go to .tmp/screenshots/ (docs/screenshots/, which the README shows, with UPDATE_SCREENSHOTS=1).
+ * and each Attune row ends final, and resets a failed one, whose reset run creates Attune's retry row, which
+ * Attune's scheduler (played by the test) dispatches and which runs as its own workflow. Screenshots go to .tmp/screenshots/ (docs/screenshots/, which the README shows, with UPDATE_SCREENSHOTS=1).
  */
 describe('the Temporal UI in a browser', () => {
   const d = new TestDeployment();
@@ -49,9 +50,13 @@ describe('the Temporal UI in a browser', () => {
     await page.getByRole('heading', { level: 1, name: d.workflowId(id) }).waitFor();
   };
 
-  /** The status badge beside the workflow id, once it reads `status` (reloading: the page does not poll a closed run). */
+  /**
+   * The status badge beside the workflow id, once it reads `status` (reloading: the page does not poll a closed run).
+   * Only a visible match counts: the page also holds hidden copies of status names (filter menus), and the first
+   * match in the document may be one of them.
+   */
   const waitForUiStatus = async (status: string): Promise<void> => {
-    const badge = page.getByRole('main').getByText(status, { exact: true }).first();
+    const badge = page.getByRole('main').getByText(status, { exact: true }).filter({ visible: true }).first();
     const deadline = Date.now() + UI_TIMEOUT;
     while (!(await badge.isVisible())) {
       if (Date.now() > deadline) throw new Error(`the UI never showed status ${status}; it shows:\n${(await page.getByRole('main').ariaSnapshot()).slice(0, 2000)}`);
@@ -118,5 +123,38 @@ describe('the Temporal UI in a browser', () => {
     const row = await d.waitForCompletion(id, 60_000);
     expect(row.status).toBe('failed');
     expect(row.result).toEqual({ succeeded: false, error: `Workflow ${d.workflowId(id)} ended terminated without reporting the execution (see it in the Temporal UI)` });
+  });
+
+  it('resets a failed execution from the UI: the reset run creates the retry row, which runs as its own workflow', async () => {
+    const script = path.join(d.packsDir, 'tests', 'actions', 'fail.sh');
+    const id = await d.createExecution('tests.fail');
+    await d.pinRelease(id);
+    await d.dispatchExisting(id, 'tests.fail');
+    expect((await d.waitForCompletion(id)).status).toBe('failed');
+    writeFileSync(script, '#!/bin/sh\nread -r params\necho "fixed"\n'); // the operator fixed the cause
+
+    await openByAttuneId(id);
+    await waitForUiStatus('Completed');
+    await page.getByRole('main').getByRole('button', { name: 'Reset', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reset Workflow' });
+    await dialog.waitFor();
+    await dialog.getByRole('button').filter({ has: page.getByRole('textbox') }).click(); // "Choose an Event to reset to"
+    await dialog.getByRole('option', { name: /WorkflowTaskCompleted/ }).first().click();
+    await dialog.getByRole('textbox').last().fill('retry after the fix');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-reset.png') });
+    await dialog.getByRole('button', { name: 'Confirm', exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const [retry] = await eventually(async () => {
+      const rows = await d.retriesOf(id);
+      return rows.length > 0 ? rows : undefined;
+    }, UI_TIMEOUT, 'the retry row');
+    expect(retry).toMatchObject({ status: 'requested', retry_reason: 'manual_retry', retry_count: 1, original_execution: String(id) });
+    const retryId = Number(retry!.id);
+    await d.schedule(retryId); // Attune's scheduler
+    expect((await d.waitForCompletion(retryId)).status).toBe('completed');
+    await openByAttuneId(retryId);
+    await waitForUiStatus('Completed');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-retry.png') });
   });
 });

@@ -93,6 +93,25 @@ export interface ExecutionOptions {
   traceTag?: string;
 }
 
+export const TEST_RELEASE_DIGEST = 'ab'.repeat(32);
+
+export interface RetryRowView {
+  id: string;
+  status: string;
+  worker: string | null;
+  action: string | null;
+  action_ref: string;
+  config: Record<string, unknown>;
+  retry_count: number;
+  max_retries: number | null;
+  retry_reason: string | null;
+  original_execution: string | null;
+  trace_tag: string | null;
+  pack_release_digest: string | null;
+  executable_snapshot: unknown;
+  result: unknown;
+}
+
 export interface ExecutionRowView {
   status: string;
   result: Record<string, unknown> | null;
@@ -283,6 +302,29 @@ export class TestDeployment {
   /** Deletes a queue on the broker (as an operator or a failover would): its consumers are cancelled by the broker. */
   async deleteQueue(name: string): Promise<void> {
     await this.channel.deleteQueue(name);
+  }
+
+  /**
+   * Pins an execution to a release, as Attune pins every execution it creates today (a digest and a snapshot; the
+   * snapshot names no action, so the action row is used): a retry is only made of a pinned execution.
+   */
+  async pinRelease(executionId: number, digest = TEST_RELEASE_DIGEST): Promise<void> {
+    await this.db.query(`UPDATE execution SET pack_release_digest = $2, executable_snapshot = '{"executable": {}}'::jsonb WHERE id = $1`, [executionId, digest]);
+  }
+
+  /** The executor's dispatch of an execution already created (and pinned with `digest`). */
+  async dispatchExisting(executionId: number, actionRef: string, digest: string | null = TEST_RELEASE_DIGEST): Promise<void> {
+    await this.publish(ROUTING.dispatch(this.workerId), executorDispatch(executionId, this.workerId, actionRef, {}, { id: null, digest }));
+  }
+
+  /** The retries made of an execution (`config.retry_of`), as Attune stores them. */
+  async retriesOf(originalId: number): Promise<RetryRowView[]> {
+    const { rows } = await this.db.query<RetryRowView>(
+      `SELECT id, status, worker, action, action_ref, config, retry_count, max_retries, retry_reason, original_execution, trace_tag, pack_release_digest, executable_snapshot, result
+         FROM execution WHERE config->'retry_of' = to_jsonb($1::bigint) ORDER BY id`,
+      [originalId],
+    );
+    return rows;
   }
 
   /**
