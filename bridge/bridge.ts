@@ -1,3 +1,4 @@
+import { sdkTelemetry } from '../src/temporal/sdk-telemetry';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import { Runtime, Worker } from '@temporalio/worker';
@@ -159,7 +160,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   const timer = setInterval(() => void syncOnce(), config.poolSyncSeconds * 1000);
   lifecycle.add('pool sync', timer, clearInterval);
   const reconciler = new Reconciler({ db, client, log, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, complete: controlActivities.completeExecution, settleSeconds: config.reconcileSeconds });
-  const sessions = new VanishedSessions({ client, log, bridgeTaskQueue: config.temporal.bridgeTaskQueue, settleSeconds: config.reconcileSeconds });
+  const sessions = new VanishedSessions({ client, log, metrics, bridgeTaskQueue: config.temporal.bridgeTaskQueue, settleSeconds: config.reconcileSeconds });
   let reconciling = false; // one pass at a time: a slow pass is not overlapped by the next tick
   const reconcileTimer = setInterval(() => {
     if (reconciling) return;
@@ -169,10 +170,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
         .refresh()
         .then(() => reconciler.pass())
         .catch((err: unknown) => log.warn({ err }, 'reconciler pass failed'));
-      await sessions
-        .sweep()
-        .then((closed) => closed.forEach(() => metrics.reconcilerAction('session_closed')))
-        .catch((err: unknown) => log.warn({ err }, 'agent session sweep failed'));
+      await sessions.sweep().catch((err: unknown) => log.warn({ err }, 'agent session sweep failed'));
       await searchAttributes.ensure();
     })().finally(() => (reconciling = false));
   }, config.reconcileSeconds * 1000);
@@ -202,9 +200,4 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** The Temporal SDK's own metrics (Rust core: workflow/activity task latencies, slots, polls) on their own Prometheus endpoint, when asked for. */
-function sdkTelemetry(bindAddress: string | undefined): Pick<Parameters<typeof Runtime.install>[0], 'telemetryOptions'> {
-  return bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress } } } } : {};
 }

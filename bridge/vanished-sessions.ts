@@ -1,3 +1,4 @@
+import type { BridgeMetrics } from './metrics';
 import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import type { Logger } from '../src/log';
@@ -44,7 +45,7 @@ export function sessionVanished(view: SessionView, nowMs: number, settleMs: numb
 export class VanishedSessions {
   private cursor = '';
 
-  constructor(private readonly deps: { client: Client; log: Logger; bridgeTaskQueue: string; settleSeconds: number }) {}
+  constructor(private readonly deps: { client: Client; log: Logger; bridgeTaskQueue: string; settleSeconds: number; metrics?: Pick<BridgeMetrics, 'reconcilerAction'> }) {}
 
   async sweep(nowMs = Date.now()): Promise<string[]> {
     const { client, log, bridgeTaskQueue, settleSeconds } = this.deps;
@@ -71,6 +72,7 @@ export class VanishedSessions {
       try {
         await handle.terminate(`agent vanished: no presence for over ${PRESENCE_STALE_MS / 1000} s (closed by the bridge's reconciler)`);
         log.warn({ workflowId }, 'reconciler: agent session of a vanished agent closed');
+        this.deps.metrics?.reconcilerAction('session_closed'); // counted as it happens, not when the pass ends
         closed.push(workflowId);
       } catch (err) {
         log.warn({ err, workflowId }, 'reconciler: could not close a vanished agent session');

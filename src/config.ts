@@ -96,6 +96,9 @@ export function loadTracingConfig(env: Env, defaultServiceName: string): Tracing
   return endpoint ? { serviceName: c.OTEL_SERVICE_NAME ?? defaultServiceName, endpoint } : null;
 }
 
+/** host:port for the Temporal SDK's own Prometheus endpoint (off unless set). */
+const sdkMetricsAddress = z.string().regex(/^\S+:\d{1,5}$/, 'use host:port, e.g. 0.0.0.0:9464').optional();
+
 const bridgeSchema = z.object({
   ATTUNE__DATABASE__URL: url(['postgres', 'postgresql']),
   ATTUNE__DATABASE__SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('attune'),
@@ -119,8 +122,7 @@ const bridgeSchema = z.object({
   ATTUNE_TEMPORAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   ATTUNE_TEMPORAL_CODEC_TOKENS: csvRaw.default([]),
   ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS: csvRaw.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
-  // host:port for the Temporal SDK's own Prometheus endpoint (off unless set).
-  ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: z.string().regex(/^\S+:\d{1,5}$/, 'use host:port, e.g. 0.0.0.0:9464').optional(),
+  ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: sdkMetricsAddress,
 });
 
 export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
@@ -163,6 +165,8 @@ const agentSchema = z.object({
   ATTUNE__WORKER__MAX_CONCURRENT_TASKS: positiveInt.default(10),
   // How long running actions may go on after SIGTERM; 25 s fits Kubernetes' default 30 s termination grace.
   ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(25),
+  // Opt-in on the agent: a port inside an arbitrary image is the operator's choice.
+  ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: sdkMetricsAddress,
 });
 
 export type AgentConfig = ReturnType<typeof loadAgentConfig>;
@@ -179,6 +183,7 @@ export function loadAgentConfig(env: Env = process.env) {
     maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
     shutdownGraceMs: Math.round(c.ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS * 1000),
     tracing: loadTracingConfig(env, 'attune-agent'),
+    sdkMetricsAddress: c.ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS,
     temporal: loadTemporalConfig(env),
   };
 }

@@ -12,7 +12,10 @@ import { PATCHES } from './patches';
  */
 export async function agentSessionWorkflow(input: AgentSessionInput): Promise<void> {
   const control = proxyActivities<ControlActivities>(controlOptions(workflowInfo().taskQueue));
-  await control.syncPools({ v: 1, announce: input });
+  const announce = () => control.syncPools({ v: 1, announce: input });
+  // An agent that stops during its announce: the announce and the departure both still run, and the session completes.
+  if (patched(PATCHES.sessionAnnounceSync)) await CancellationScope.nonCancellable(announce);
+  else await announce();
   const presence = proxyActivities<AgentControlActivities>(presenceOptions(agentControlTaskQueue(input.agentId)));
   try {
     await presence.holdPresence({ v: 1, agentId: input.agentId });

@@ -11,6 +11,8 @@ export const PATCHES = {
   cancellableClaim: 'cancellable-claim-v1',
   /** Agent session: the departure re-sync runs even when the session was cancelled (an agent stopping closes its own). */
   sessionDepartureSync: 'session-departure-sync-v1',
+  /** Agent session: the announce runs to its end even when the session is cancelled meanwhile (then the departure too). */
+  sessionAnnounceSync: 'session-announce-sync-v1',
   /** attuneExecutionWorkflow upserts AttuneAgent/AttuneRuntime/AttuneStatus (once after the claim, once at the end). */
   searchAttributes: 'search-attributes-v1',
 } as const;

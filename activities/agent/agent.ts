@@ -1,3 +1,4 @@
+import { sdkTelemetry } from '../../src/temporal/sdk-telemetry';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Runtime, Worker } from '@temporalio/worker';
@@ -40,7 +41,8 @@ export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig)
  * workflow on the bridge that announces it and tracks its presence.
  */
 export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Lifecycle): Promise<void> {
-  Runtime.install({ shutdownSignals: [] }); // signals are the lifecycle's: a first one drains (below), a second one exits
+  // Signals are the lifecycle's: a first one drains (below), a second one exits.
+  Runtime.install({ shutdownSignals: [], ...sdkTelemetry(config.sdkMetricsAddress) });
   lifecycle.handleSignals();
   // First, so that it is closed last (its spans flushed after the workers' last ones).
   const interceptors = config.tracing ? await agentTracing(config.tracing, lifecycle) : undefined;

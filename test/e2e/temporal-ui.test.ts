@@ -106,13 +106,17 @@ describe('operating executions from the Temporal UI', () => {
     expect(text).toMatch(/^temporal_activity_execution_latency\S*/m);
   });
 
-  it('closes an agent\'s session when the agent stops', async () => {
+  it('closes an agent\'s session when the agent stops (that agent serving the SDK\'s metrics, opted in)', async () => {
     const before = await sessions('Running');
-    d.startAgent();
+    const agentMetricsPort = await freePort();
+    d.startAgent({ ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: `127.0.0.1:${agentMetricsPort}` });
     const added = await eventually(async () => {
       const now = (await sessions('Running')).filter((id) => !before.includes(id));
       return now.length === 1 ? now[0] : undefined;
     }, 60_000, 'the second agent\'s session');
+    const agentMetrics = await (await fetch(`http://127.0.0.1:${agentMetricsPort}/metrics`)).text();
+    expect(agentMetrics).toMatch(/^temporal_num_pollers\S* \d/m); // its activity workers' pollers
+    expect(agentMetrics).not.toMatch(/^temporal_workflow_/m); // no workflow worker on an agent
     await d.agents[d.agents.length - 1]!.stop();
     const status = await eventually(async () => {
       const s = (await client.workflow.getHandle(added).describe()).status.name;
