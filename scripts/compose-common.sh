@@ -35,4 +35,5 @@ compose_secrets() {
   echo "ATTUNE_TEMPORAL_CODEC_TOKEN=$(openssl rand -hex 24)"
   echo "ATTUNE__SECURITY__ENCRYPTION_KEY=$(openssl rand -hex 32)"
   echo "ATTUNE__SECURITY__JWT_SECRET=$(openssl rand -hex 32)"
+  echo "GRAFANA_ADMIN_PASSWORD=$(openssl rand -hex 16)"
 }

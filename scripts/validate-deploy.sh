@@ -99,6 +99,29 @@ names = {s[n]["environment"]["ATTUNE_WORKER_NAME"] for n in agents}
 assert len(names) == len(agents), "pool names must differ"
 print("[validate-deploy] compose model: %d agents on %s" % (len(agents), ", ".join(s[n]["image"] for n in agents)))
 PY
+  # The dashboard's profile: absent from plain `up` (the model above), and with --profile observability pinned
+  # official images, read-only configuration, ports on 127.0.0.1, no anonymous access by default.
+  "${compose[@]}" -f docker/compose.yaml --env-file "$env_file" --profile observability config --format json >"$work/compose-obs.json" \
+    || fail "docker compose --profile observability config"
+  python3 - "$work/compose.json" "$work/compose-obs.json" <<'PY' || fail "compose observability checks"
+import json, os, sys
+plain = json.load(open(sys.argv[1]))["services"]
+s = json.load(open(sys.argv[2]))["services"]
+assert not {"prometheus", "grafana"} & set(plain), "prometheus/grafana must only start with --profile observability"
+for name, repo in (("prometheus", "prom/prometheus:"), ("grafana", "grafana/grafana:")):
+    v = s[name]
+    assert v["image"].startswith(repo) and not v["image"].endswith(":latest"), v["image"]
+    assert v.get("profiles") == ["observability"], name
+    binds = [m for m in v["volumes"] if m["type"] == "bind"]
+    assert binds and all(m.get("read_only") for m in binds), (name, binds)
+    for m in binds:
+        assert os.path.exists(m["source"]), m["source"]
+    assert all(p.get("host_ip") == "127.0.0.1" for p in v["ports"]), (name, v["ports"])
+g = s["grafana"]["environment"]
+assert g["GF_AUTH_ANONYMOUS_ENABLED"] == "false" and g["GF_SECURITY_ADMIN_PASSWORD"], g
+assert s["bridge"]["environment"]["ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS"].endswith(":9464")
+print("[validate-deploy] compose observability profile: %s, %s" % (s["prometheus"]["image"], s["grafana"]["image"]))
+PY
   say "compose: OK"
 }
 
