@@ -1,5 +1,6 @@
 import { dashboardMetricNames, loadDashboard } from '../helpers/grafana-dashboard';
 import { exposedSampleNames } from '../helpers/promql-metric-names';
+import { resetWorkflow } from '../helpers/reset';
 import { TestDeployment, eventually, freePort } from '../helpers/deployment';
 
 /**
@@ -55,6 +56,10 @@ describe('the Grafana dashboard reads metrics the bridge really exposes', () => 
       await d.db.query('ALTER TABLE execution_away RENAME TO execution');
     }
     expect((await d.waitForCompletion(delayed)).status).toBe('completed');
+
+    // A Reset of a completed execution's workflow: its retry is refused (attune_temporal_retries_total).
+    await resetWorkflow(d.temporal, d.workflowId(completed), 'first');
+    await eventually(async () => (/^attune_temporal_retries_total\{/m.test(await exposition(d.httpPort)) ? true : undefined), 15_000, 'a retry counted');
 
     await d.publish(`execution.dispatch.worker.${d.workerId}`, { not: 'an envelope' });
     await eventually(async () => (/^attune_temporal_parked_messages_total\{/m.test(await exposition(d.httpPort)) ? true : undefined), 15_000, 'a parked message counted');
