@@ -45,7 +45,10 @@ export function createControlActivities(deps: ControlDeps) {
     },
     completeExecution: async (input) => {
       const done = await completeExecution(deps, input);
-      if (input.agentLost === true && done.applied) await retryOnAgentLoss(deps, input.executionId);
+      if (input.agentLost === true && done.applied) {
+        if (done.reapplied !== true) deps.metrics?.runHeartbeatLost();
+        await retryOnAgentLoss(deps, input.executionId);
+      }
       await removeClaimChecks(deps.artifactsDir, input.executionId);
       return (!done.applied || done.reapplied === true) && calledByResetRun(input) ? { ...done, resetRun: true } : done;
     },

@@ -30,6 +30,7 @@ export class BridgeMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600],
     registers: [this.registry],
   });
+  private readonly heartbeatLost = new Counter({ name: 'attune_temporal_runs_heartbeat_lost_total', help: 'Executions ended "agent lost": the run\'s heartbeats stopped and no re-attach found the run on its agent', registers: [this.registry] });
   private readonly retries = new Counter({ name: 'attune_temporal_retries_total', help: 'Retries asked by reset runs, by outcome (created, existed, refused)', labelNames: ['outcome'], registers: [this.registry] });
   private readonly reconciled = new Counter({ name: 'attune_temporal_reconciler_actions_total', help: 'What the reconciler did, by action', labelNames: ['action'], registers: [this.registry] });
 
@@ -67,6 +68,10 @@ export class BridgeMetrics {
 
   claimed(pool: string, waitMs: number): void {
     if (waitMs >= 0) this.claimWait.observe({ pool }, waitMs / 1000);
+  }
+
+  runHeartbeatLost(): void {
+    this.heartbeatLost.inc();
   }
 
   retryHandled(outcome: 'created' | 'existed' | 'refused'): void {

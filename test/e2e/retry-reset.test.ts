@@ -152,6 +152,7 @@ describe('retry by Reset of an execution workflow', () => {
     await d.agents[0]!.stop('SIGKILL');
     const row = await d.waitForCompletion(id, 90_000);
     expect(row.result!.error).toMatch(/was lost while running the action/);
+    expect(await metric('attune_temporal_runs_heartbeat_lost_total')).toBe(1);
     killLeftovers(id); // the plain-node agent has no launcher to take its action with it
     d.agents.splice(0, 1);
     d.startAgent();
