@@ -60,8 +60,17 @@ describe('presence and runs across Temporal blips', () => {
     expect(runsOf(id)).toBe(1);
     const history = await d.history(id);
     const runs = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAction');
-    expect(runs.length).toBe(2); // the first attempt and the re-attach
-    await d.recordHistory(id, 'v5-reattached');
+    const timedOut = (history.events ?? []).filter((e) => e.activityTaskTimedOutEventAttributes !== undefined && e.activityTaskTimedOutEventAttributes !== null);
+    if (timedOut.length > 0) {
+      // The server timed out the run's heartbeat during the cut: the workflow re-attached to the live run.
+      expect(runs.length).toBe(2); // the first attempt and the re-attach
+      await d.recordHistory(id, 'v5-reattached');
+    } else {
+      // On a loaded machine the server's heartbeat-timeout timer can run late, after the heartbeats resumed: then the
+      // run was never timed out, and one attempt is right. (The re-attach itself: test/workflows, and v5-reattached.)
+      expect(runs.length).toBe(1);
+      process.stderr.write(`presence-blips: the 25 s cut ended before the server timed out the heartbeat; no re-attach was needed\n`);
+    }
 
     await eventually(async () => ((await runningSessions()).some((w) => w.endsWith('~2')) ? true : undefined), 60_000, 'a second-generation session');
     expect(agentLog()).toMatch(/announced again/);

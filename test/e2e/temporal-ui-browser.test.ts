@@ -37,13 +37,17 @@ describe('the Temporal UI in a browser', () => {
   /** The list filtered by `AttuneExecutionId = id` (reloaded while visibility catches up), then the execution's page. */
   const openByAttuneId = async (id: number): Promise<void> => {
     const link = page.getByRole('link', { name: d.workflowId(id), exact: true }).first();
-    const deadline = Date.now() + UI_TIMEOUT;
+    const deadline = Date.now() + 2 * UI_TIMEOUT;
     await page.goto(`${TEMPORAL_UI_URL}/namespaces/default/workflows?query=${encodeURIComponent(`AttuneExecutionId = ${id}`)}`);
     for (;;) {
       await page.getByRole('table', { name: 'Workflows' }).waitFor();
-      if (await link.isVisible()) break;
+      try {
+        await link.waitFor({ state: 'visible', timeout: 5000 }); // the rows render after the table
+        break;
+      } catch {
+        // not listed yet: visibility is eventually consistent
+      }
       if (Date.now() > deadline) throw new Error(`execution ${id} not listed by AttuneExecutionId in the UI`);
-      await page.waitForTimeout(1000);
       await page.reload();
     }
     await link.click();
@@ -51,16 +55,22 @@ describe('the Temporal UI in a browser', () => {
   };
 
   /**
-   * The status badge beside the workflow id, once it reads `status` (reloading: the page does not poll a closed run).
-   * Only a visible match counts: the page also holds hidden copies of status names (filter menus), and the first
-   * match in the document may be one of them.
+   * The status badge beside the workflow id, once it reads `status`. Each look waits a few seconds for the page to
+   * render it (on a loaded machine a reloaded page renders well after its load event: an instant check right after a
+   * reload never saw it), then reloads, since the page does not poll a closed run. Only a visible match counts: the
+   * page also holds hidden copies of status names (filter menus), and the first match in the document may be one.
    */
   const waitForUiStatus = async (status: string): Promise<void> => {
     const badge = page.getByRole('main').getByText(status, { exact: true }).filter({ visible: true }).first();
-    const deadline = Date.now() + UI_TIMEOUT;
-    while (!(await badge.isVisible())) {
+    const deadline = Date.now() + 2 * UI_TIMEOUT;
+    for (;;) {
+      try {
+        await badge.waitFor({ state: 'visible', timeout: 5000 });
+        return;
+      } catch {
+        // not (yet) this status
+      }
       if (Date.now() > deadline) throw new Error(`the UI never showed status ${status}; it shows:\n${(await page.getByRole('main').ariaSnapshot()).slice(0, 2000)}`);
-      await page.waitForTimeout(1000);
       await page.reload();
     }
   };

@@ -123,6 +123,7 @@ describe('operating executions from the Temporal UI', () => {
       return s === 'RUNNING' ? undefined : s;
     }, 15_000, 'the stopped agent\'s session to close');
     expect(status).toBe('COMPLETED');
+    await d.recordWorkflowHistory(added, 'v6-agent-session-stopped');
   });
 
   it('the reconciler closes the session of an agent that vanished without closing it', async () => {

@@ -395,14 +395,19 @@ export class TestDeployment {
     return this.temporal.workflow.getHandle(this.workflowId(executionId)).fetchHistory();
   }
 
-  /** With RECORD_HISTORIES=1, saves the workflow history as a replay fixture (test/fixtures/histories). */
+  /** With RECORD_HISTORIES=1, saves the execution's workflow history as a replay fixture (test/fixtures/histories). */
   async recordHistory(executionId: number, name: string): Promise<void> {
+    await this.recordWorkflowHistory(this.workflowId(executionId), name);
+  }
+
+  /** The same for any workflow (an agent session). */
+  async recordWorkflowHistory(workflowId: string, name: string): Promise<void> {
     if (!process.env.RECORD_HISTORIES) return;
     // The CLI writes the canonical JSON form that Worker.runReplayHistory reads back.
     const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
     const cli = [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p));
     if (!cli) throw new Error('temporal CLI not found in the cache; run scripts/services.sh up');
-    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', this.workflowId(executionId), '--address', SERVICES.temporalAddress, '--namespace', SERVICES.namespace, '--output', 'json']);
+    const json = execFileSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', SERVICES.temporalAddress, '--namespace', SERVICES.namespace, '--output', 'json']);
     writeFileSync(path.join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), json);
   }
 

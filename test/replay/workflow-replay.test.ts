@@ -34,10 +34,10 @@ describe('recorded workflow histories', () => {
     // with search attributes, which it keeps current (search-attributes-v1); v6-reset-*: runs made by Reset of a failed
     // execution, which create Attune's retry (reset to the first workflow task, and to the report). v6-traced: recorded
     // with tracing on (trace headers on the start and the activities); the replay command replays every history with
-    // and without tracing.
+    // and without tracing. v6-agent-session-stopped: an agent session (session-announce-sync-v1) closed by its agent.
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
     const expected = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
-    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json', 'v6-traced-completed-json.json']));
+    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json', 'v6-traced-completed-json.json', 'v6-agent-session-stopped.json']));
     // v6 carries the upserts: TemporalChangeVersion (with the patch marker), running after the claim, the final status.
     const v6 = readFileSync(path.join(dir, 'v6-completed-json.json'), 'utf8');
     expect(v6.match(/"EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"/g)).toHaveLength(3);
