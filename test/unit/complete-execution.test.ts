@@ -22,6 +22,7 @@ class FakeDb {
   constructor(private readonly reject: (result: string) => Error | null = () => null) {}
   query = async (text: string, params: unknown[] = []) => {
     if (text.includes('out_schema')) return { rows: [{ out_schema: null }] };
+    if (text.includes("entity_type = 'execution_config'")) return { rows: [] };
     if (text.includes('UPDATE execution')) {
       const json = params[2] as string;
       const err = this.reject(json);
