@@ -4,8 +4,8 @@ import { Context } from '@temporalio/activity';
 import { buildReport, LogUnavailableError, type FinalReport } from '../src/attune/result';
 import type { Logger } from '../src/log';
 import { attuneKeyHash, encryptAttuneJson } from '../src/attune/crypto';
-import { findOutSchema, storeResultSecrets } from '../src/attune/db/secrets';
-import { redactAt, secretOutputPaths } from '../src/attune/result-redaction';
+import { findExecutionConfigSecrets, findOutSchema, storeResultSecrets } from '../src/attune/db/secrets';
+import { redactActionResult, secretOutputPaths } from '../src/attune/result-redaction';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
 import { classifyFault } from '../src/attune/fault';
@@ -33,7 +33,8 @@ export async function completeExecution(
     : { status: input.failure?.status ?? 'failed', result: failureResult(input.failure) };
   let written: Awaited<ReturnType<typeof markFinished>>;
   try {
-    if (report.result.data !== undefined) report.result = await redactSecretOutput(deps, input.executionId, report.result);
+    // Every report, as Attune's worker redacts success, failure, timeout and cancellation alike.
+    report.result = await redactSecretOutput(deps, input.executionId, report.result);
     report.result = storableJson(report.result);
     if (report.result.data !== undefined && !(await writeResultFile(deps.artifactsDir, input.executionId, report.result.data))) {
       deps.log.warn({ executionId: input.executionId }, 'result.json could not be written to the artifacts directory');
@@ -70,25 +71,28 @@ export async function completeExecution(
 }
 
 /**
- * Fields the action's out_schema marks secret are replaced in `data` by Attune's marker and stored
- * encrypted in execution_secret_value (entity execution_result, pointer under /data), before the row is
- * written, so neither the row nor ExecutionCompleted carries them.
+ * Attune's worker redaction of a result, before the row is written so neither the row nor ExecutionCompleted
+ * carries a secret: out_schema secret fields of `data`, and `stdout` / `error` whole when the execution has
+ * secret parameters or secret output fields (redactActionResult). What is taken out is stored encrypted in
+ * execution_secret_value (entity execution_result).
  */
 async function redactSecretOutput(deps: { db: Pool; log: Logger; encryptionKey: string | undefined }, executionId: number, result: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const paths = secretOutputPaths(await findOutSchema(deps.db, executionId));
-  const { redacted, taken } = redactAt(result.data, paths);
-  if (taken.size === 0) return result;
+  const [outSchema, parameterSecrets] = await Promise.all([findOutSchema(deps.db, executionId), findExecutionConfigSecrets(deps.db, executionId)]);
+  const { result: redacted, taken } = redactActionResult(result, {
+    outSchemaPaths: secretOutputPaths(outSchema),
+    parameterPaths: parameterSecrets.map((s) => s.json_path),
+    executionId,
+  });
+  if (taken.length === 0) return result;
   if (deps.encryptionKey) {
     const keyHash = attuneKeyHash(deps.encryptionKey);
     const key = deps.encryptionKey;
-    await storeResultSecrets(deps.db, executionId, [...taken].map(([pointer, value]) => ({ jsonPath: `/data${pointer}`, encrypted: encryptAttuneJson(value, key), keyHash })));
+    await storeResultSecrets(deps.db, executionId, taken.map((t) => ({ jsonPath: t.jsonPath, encrypted: encryptAttuneJson(t.value, key), keyHash, sourceRef: t.sourceRef })));
   } else {
     // Attune fails here; we still never store the value in clear, and say why it cannot be recovered.
-    deps.log.error({ executionId, paths: [...taken.keys()] }, 'secret output redacted but not stored: no encryption key configured');
+    deps.log.error({ executionId, paths: taken.map((t) => t.jsonPath) }, 'secret output redacted but not stored: no encryption key configured');
   }
-  const next: Record<string, unknown> = { ...result, data: redacted };
-  if (next.queue_ack !== undefined && redacted !== null && typeof redacted === 'object') next.queue_ack = (redacted as { queue_ack?: unknown }).queue_ack;
-  return next;
+  return redacted;
 }
 
 /** Transient read errors are retried by Temporal; after a few attempts the tails stand in for the logs. */

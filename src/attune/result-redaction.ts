@@ -1,4 +1,5 @@
 import { ownValue, pointerTokens, setOwn } from './own-keys';
+import { parameterProvenance, schemaProvenance } from './secret-provenance';
 
 /** Attune's marker for a value that was moved out of a row into `execution_secret_value`. */
 export const SECRET_MARKER = { $attune_secret: true, redacted: true } as const;
@@ -49,4 +50,54 @@ export function redactAt(data: unknown, paths: string[]): { redacted: unknown; t
     }
   }
   return { redacted: copy, taken };
+}
+
+/** Whether `value` is Attune's marker (`is_redaction_marker`: an object whose `$attune_secret` is true). */
+export function isSecretMarker(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && ownValue(value, '$attune_secret') === true;
+}
+
+/** One value taken out of a result, as Attune stores it under entity `execution_result`. */
+export interface ResultSecret {
+  /** Pointer into the whole result: `/data<out_schema pointer>`, `/stdout` or `/error`. */
+  jsonPath: string;
+  value: unknown;
+  /** Serialized SecretProvenance (see secret-provenance.ts). */
+  sourceRef: string;
+}
+
+/** The raw text fields that may echo a secret parameter; Attune takes each out whole. */
+const RAW_TEXT_FIELDS = ['stdout', 'error'] as const;
+
+/**
+ * Attune's `redact_action_result` (crates/common/src/secret_values.rs): the out_schema secret fields of
+ * `data` are taken out; the execution's secret parameters are not looked for in `data`, they only become the
+ * provenance of what is taken. When the execution has secret parameters or secret output fields at all,
+ * `stdout` and `error` are taken out whole, since either may echo a secret and cannot be redacted by path.
+ */
+export function redactActionResult(
+  result: Record<string, unknown>,
+  secrets: { outSchemaPaths: readonly string[]; parameterPaths: readonly string[]; executionId: number },
+): { result: Record<string, unknown>; taken: ResultSecret[] } {
+  const inherited = secrets.parameterPaths.length > 0 ? parameterProvenance(secrets.executionId, secrets.parameterPaths) : undefined;
+  const next: Record<string, unknown> = { ...result };
+  const taken: ResultSecret[] = [];
+  if (Object.hasOwn(result, 'data')) {
+    const { redacted, taken: fromData } = redactAt(result.data, [...secrets.outSchemaPaths]);
+    for (const [pointer, value] of fromData) taken.push({ jsonPath: `/data${pointer}`, value, sourceRef: inherited ?? schemaProvenance(pointer) });
+    if (fromData.size > 0) {
+      setOwn(next, 'data', redacted);
+      // queue_ack is a copy of data.queue_ack: it must not keep what data no longer shows.
+      if (next.queue_ack !== undefined && redacted !== null && typeof redacted === 'object') next.queue_ack = ownValue(redacted, 'queue_ack');
+    }
+  }
+  if (inherited !== undefined || secrets.outSchemaPaths.length > 0) {
+    for (const field of RAW_TEXT_FIELDS) {
+      const value = ownValue(result, field);
+      if (value === undefined || value === null || isSecretMarker(value)) continue;
+      taken.push({ jsonPath: `/${field}`, value, sourceRef: inherited ?? schemaProvenance(`/${field}`) });
+      next[field] = { ...SECRET_MARKER };
+    }
+  }
+  return { result: next, taken };
 }

@@ -76,6 +76,37 @@ describe('a secret parameter', () => {
     expect(stored.rows[0]!.encryption_key_hash).toBe(attuneKeyHash(TEST_ATTUNE_ENCRYPTION_KEY));
   });
 
+  it('output that may echo a secret parameter (stdout, error) is stored encrypted and redacted from the row, the bus and the log, as Attune does', async () => {
+    const vector = vectors.vectors.find((v) => v.value === SECRET)!;
+    const id = await d.createExecution('tests.secret_echo', { user: 'svc', password: { $attune_secret: true, redacted: true } });
+    await d.db.query(
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
+       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb($2::text), encode(sha256($3::bytea), 'hex'))`,
+      [id, vector.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY],
+    );
+    await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_echo'));
+    const row = await d.waitForCompletion(id);
+    expect(row.status).toBe('failed');
+    const marker = { $attune_secret: true, redacted: true };
+    expect(row.result).toMatchObject({ succeeded: false, exit_code: 1, stdout: marker, error: marker });
+    const stored = await d.db.query<{ json_path: string; source_kind: string; source_ref: string; encrypted_value: string; encryption_key_hash: string }>(
+      `SELECT json_path, source_kind, source_ref, encrypted_value, encryption_key_hash FROM execution_secret_value
+        WHERE entity_type = 'execution_result' AND entity_id = $1 ORDER BY json_path`,
+      [id],
+    );
+    expect(stored.rows.map((r) => [r.json_path, decryptAttuneJson(r.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY)])).toEqual([
+      ['/error', `login refused for ${SECRET}\n`],
+      ['/stdout', `connecting with ${SECRET}\n`],
+    ]);
+    for (const r of stored.rows) {
+      expect(r).toMatchObject({ source_kind: 'provenance', encryption_key_hash: attuneKeyHash(TEST_ATTUNE_ENCRYPTION_KEY) });
+      expect(JSON.parse(r.source_ref)).toEqual({ origins: [{ kind: 'entity', entity_type: 'execution_config', entity_id: id, path: '/password' }], templates: [] });
+    }
+    expect(JSON.stringify(row.result)).not.toContain(SECRET);
+    expect(JSON.stringify(d.messagesFor(id))).not.toContain(SECRET);
+    expect(readFileSync(path.join(d.dir, 'bridge.log'), 'utf8')).not.toContain(SECRET);
+  });
+
   it('a secret the bridge cannot decrypt fails the execution clearly before anything runs, after marking it running as Attune does', async () => {
     const id = await d.createExecution('tests.secret_check', { password: { $attune_secret: true, redacted: true } });
     await d.db.query(
@@ -86,7 +117,13 @@ describe('a secret parameter', () => {
     await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
     const row = await d.waitForCompletion(id);
     expect(row.status).toBe('failed');
-    expect(row.result!.error).toBe(`Failed to prepare execution context: Internal error: Failed to restore secret parameters for execution ${id}: Encryption error: Encryption key hash mismatch for secret path '/password'`);
+    // The execution has a secret parameter, so Attune stores its error encrypted (redact_action_result).
+    expect(row.result!.error).toEqual({ $attune_secret: true, redacted: true });
+    const stored = await d.db.query<{ encrypted_value: string }>(
+      `SELECT encrypted_value FROM execution_secret_value WHERE entity_type = 'execution_result' AND entity_id = $1 AND json_path = '/error'`,
+      [id],
+    );
+    expect(decryptAttuneJson(stored.rows[0]!.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY)).toBe(`Failed to prepare execution context: Internal error: Failed to restore secret parameters for execution ${id}: Encryption error: Encryption key hash mismatch for secret path '/password'`);
     // As Attune's worker: running first (started_at set, the status message published), then failed.
     expect(row.started_at).not.toBeNull();
     expect(d.messagesFor(id, 'ExecutionStatusChanged').map((m) => m.payload.new_status)).toEqual(['running', 'failed']);

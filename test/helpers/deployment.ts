@@ -31,6 +31,7 @@ export const TEST_ACTIONS: ActionSeed[] = [
   { ref: 'tests.noread', entrypoint: 'noread.sh', runtime: 'shell' },
   { ref: 'tests.noread_fail', entrypoint: 'noread_fail.sh', runtime: 'shell' },
   { ref: 'tests.secret_out', entrypoint: 'secret_out.sh', runtime: 'shell', outputFormat: 'json' },
+  { ref: 'tests.secret_echo', entrypoint: 'secret_echo.sh', runtime: 'shell' },
   { ref: 'tests.file_dotenv', entrypoint: 'file_dotenv.sh', runtime: 'shell', parameterDelivery: 'file', parameterFormat: 'dotenv' },
   { ref: 'tests.yaml_out', entrypoint: 'yaml_out.sh', runtime: 'shell', outputFormat: 'yaml', parameterFormat: 'yaml' },
   { ref: 'tests.jsonl_out', entrypoint: 'jsonl_out.sh', runtime: 'shell', outputFormat: 'jsonl' },

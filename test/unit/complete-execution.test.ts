@@ -9,6 +9,7 @@ import pino from 'pino';
 import { completeExecution } from '../../bridge/complete-execution';
 import { AttunePublisher } from '../../bridge/publisher';
 import { executionLogPaths } from '../../src/attune/artifact-layout';
+import { attuneKeyHash, decryptAttuneJson } from '../../src/attune/crypto';
 import type { CompleteInput, LogSummary, OutputFormat } from '../../src/temporal/contracts';
 
 /**
@@ -19,9 +20,18 @@ const pgError = (code: string, message: string) => Object.assign(new Error(messa
 
 class FakeDb {
   writes: { status: string; result: unknown }[] = [];
-  constructor(private readonly reject: (result: string) => Error | null = () => null) {}
+  secrets: unknown[][] = [];
+  constructor(
+    private readonly reject: (result: string) => Error | null = () => null,
+    private readonly parameterSecretPaths: string[] = [],
+  ) {}
   query = async (text: string, params: unknown[] = []) => {
     if (text.includes('out_schema')) return { rows: [{ out_schema: null }] };
+    if (text.includes("entity_type = 'execution_config'")) return { rows: this.parameterSecretPaths.map((json_path) => ({ json_path })) };
+    if (text.includes('INSERT INTO execution_secret_value')) {
+      this.secrets.push(params);
+      return { rows: [] };
+    }
     if (text.includes('UPDATE execution')) {
       const json = params[2] as string;
       const err = this.reject(json);
@@ -108,6 +118,22 @@ describe('completeExecution when the result cannot be stored', () => {
     log,
     encryptionKey: undefined,
     artifactsDir,
+  });
+
+  it('redacts the stdout of an execution with secret parameters from the row and the bus, storing it encrypted', async () => {
+    const db = new FakeDb(undefined, ['/password']);
+    const broker = new FakeBroker();
+    const key = 'unit-test-encryption-key-0123456789abcdef';
+    const input = ranWith('using hunter2\n');
+    await completeExecution({ ...deps(db, broker), encryptionKey: key }, input);
+    const marker = { $attune_secret: true, redacted: true };
+    expect(db.writes.map((w) => w.result)).toEqual([{ succeeded: true, exit_code: 0, duration_ms: 12, stdout: marker }]);
+    expect(broker.payloads('ExecutionCompleted').map((p) => p.result)).toEqual(db.writes.map((w) => w.result));
+    expect(db.secrets).toHaveLength(1);
+    const [executionId, jsonPath, sourceKind, sourceRef, encrypted, keyHash] = db.secrets[0]!;
+    expect([executionId, jsonPath, sourceKind, keyHash]).toEqual([input.executionId, '/stdout', 'provenance', attuneKeyHash(key)]);
+    expect(JSON.parse(sourceRef as string)).toEqual({ origins: [{ kind: 'entity', entity_type: 'execution_config', entity_id: input.executionId, path: '/password' }], templates: [] });
+    expect(decryptAttuneJson(encrypted as string, key)).toBe('using hunter2\n');
   });
 
   it('writes NUL and lone surrogates as U+FFFD instead of failing the write', async () => {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { PROVENANCE_SOURCE_KIND } from '../secret-provenance';
 
 export interface SecretValueRow {
   json_path: string;
@@ -26,15 +27,19 @@ export async function findOutSchema(db: Pool, executionId: number): Promise<unkn
   return rows[0]?.out_schema ?? null;
 }
 
-/** Stores encrypted result values (entity `execution_result`); a retried report overwrites its own rows. */
-export async function storeResultSecrets(db: Pool, executionId: number, values: { jsonPath: string; encrypted: string; keyHash: string }[]): Promise<void> {
+/**
+ * Stores encrypted result values (entity `execution_result`, source_kind `provenance` with Attune's serialized
+ * provenance as source_ref); a retried report overwrites its own rows.
+ */
+export async function storeResultSecrets(db: Pool, executionId: number, values: { jsonPath: string; encrypted: string; keyHash: string; sourceRef: string }[]): Promise<void> {
   for (const v of values) {
     await db.query(
-      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
-       VALUES ('execution_result', $1, $2, 'execution_result', to_jsonb($3::text), $4)
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, source_ref, encrypted_value, encryption_key_hash)
+       VALUES ('execution_result', $1, $2, $3, $4, to_jsonb($5::text), $6)
        ON CONFLICT (entity_type, entity_id, json_path) DO UPDATE
-         SET encrypted_value = EXCLUDED.encrypted_value, encryption_key_hash = EXCLUDED.encryption_key_hash`,
-      [executionId, v.jsonPath, v.encrypted, v.keyHash],
+         SET source_kind = EXCLUDED.source_kind, source_ref = EXCLUDED.source_ref,
+             encrypted_value = EXCLUDED.encrypted_value, encryption_key_hash = EXCLUDED.encryption_key_hash`,
+      [executionId, v.jsonPath, PROVENANCE_SOURCE_KIND, v.sourceRef, v.encrypted, v.keyHash],
     );
   }
 }
