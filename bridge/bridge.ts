@@ -12,6 +12,8 @@ import { connectNative, createClient } from '../src/temporal/connection';
 import { createDataConverter } from '../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../src/temporal/payload-codec';
 import { createHttpServer } from './http-server';
+import { createCodecAuth } from './codec-auth';
+import { announceCodecAuth } from './codec-auth-announce';
 import { Health } from './health';
 import { AmqpConnection } from './amqp-connection';
 import { consumeQueue, type Consumer } from './consumer';
@@ -46,8 +48,9 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   let inFlight: () => Promise<{ pool: string; open: number }[]> = async () => [];
   const metrics = new BridgeMetrics(() => inFlight());
 
+  announceCodecAuth(config.codecAuth, log);
   // The HTTP server answers from the first second: not ready until every dependency is, but alive.
-  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecTokens: config.codecTokens, corsOrigins: config.corsOrigins, health, log, metrics });
+  const http = createHttpServer({ codec, agentBinary: config.agentBinary, codecAuth: createCodecAuth(config.codecAuth, log), corsOrigins: config.corsOrigins, health, log, metrics });
   await listen(http, config.httpPort, config.httpHost);
   lifecycle.add('http server', http, closeServer);
 

@@ -4,13 +4,13 @@ import type { Logger } from '../src/log';
 import { handleAgentBinary, type AgentBinaryConfig } from './agent-binary';
 import type { Health } from './health';
 import type { BridgeMetrics } from './metrics';
-import { tokenAllowed } from './token-check';
+import type { CodecAuth } from './codec-auth';
 
 export interface HttpDeps {
   codec: PayloadCodec;
   agentBinary: AgentBinaryConfig;
-  /** Operators allowed to see decoded payloads in the Temporal UI. Empty: the codec endpoint is off. */
-  codecTokens: string[];
+  /** Who may see decoded payloads in the Temporal UI (ATTUNE_TEMPORAL_CODEC_AUTH: tokens, oidc or proxy). */
+  codecAuth: CodecAuth;
   corsOrigins: string[];
   health: Health;
   log: Logger;
@@ -25,8 +25,9 @@ const MAX_BODY = 8 * 1024 * 1024;
  * The bridge's HTTP endpoint: a Temporal UI codec server (`/codec/encode`, `/codec/decode`) for
  * authorized operators only, the agent download (Attune-compatible), readiness (`/readyz`: 503 until AMQP,
  * PostgreSQL and Temporal all answer), liveness (`/livez`, and `/healthz` as before) and Prometheus metrics
- * (`/metrics`: counts and durations, nothing about an execution's content). The codec token comes as
- * `Authorization: Bearer …` or in the path (`/codec/<token>/decode`) for UIs that cannot send headers.
+ * (`/metrics`: counts and durations, nothing about an execution's content). Codec requests are authenticated by
+ * `deps.codecAuth` (static tokens, a verified OIDC access token, or an authenticating proxy's user header); the
+ * path form `/codec/<token>/decode` only where path tokens are on (the local dev stack).
  */
 export function createHttpServer(deps: HttpDeps): Server {
   return createServer((req, res) => {
@@ -65,8 +66,13 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const codec = /^\/codec(?:\/([^/]+))?\/(encode|decode)$/.exec(url.pathname);
   if (!codec) return send(res, 404, { error: 'not found' });
   if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
-  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  if (!tokenAllowed(deps.codecTokens, bearer ?? codec[1])) return send(res, 401, { error: 'not authorized' });
+  const auth = await deps.codecAuth.authenticate({ headers: req.headers, pathToken: codec[1] });
+  if (!auth.ok) {
+    deps.log.debug({ mode: deps.codecAuth.mode, op: codec[2], reason: auth.reason, status: auth.status }, 'codec request refused');
+    return send(res, auth.status, { error: auth.status === 401 ? 'not authorized' : 'cannot verify the access token now' });
+  }
+  // Who read which kind of request, for the audit trail; the credential itself is never logged.
+  deps.log.debug({ mode: deps.codecAuth.mode, op: codec[2], subject: auth.subject }, 'codec request authorized');
   const body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
   const payloads = (body.payloads ?? []).map(fromJson);
   const out = codec[2] === 'encode' ? await deps.codec.encode(payloads) : await deps.codec.decode(payloads);

@@ -226,6 +226,9 @@ PY
   expect_refused "a Temporal address without a port" 'address' --set 'temporal.address=temporal'
   expect_refused "an empty existingSecret" 'existingSecret' --set 'secrets.existingSecret='
   expect_refused "an unknown top-level key" 'additional properties|Additional property' --set 'agentPool.name=typo'
+  expect_refused "an unknown codec auth mode" 'codecAuth' --set 'bridge.codecAuth.mode=jwt'
+  expect_refused "codec auth oidc without issuer and audience" 'codecAuth' --set 'bridge.codecAuth.mode=oidc'
+  expect_refused "codec auth proxy without a user header" 'codecAuth' --set 'bridge.codecAuth.mode=proxy'
 
   # The rendered manifests against the Kubernetes OpenAPI schemas (strict: unknown fields are errors).
   local kval

@@ -19,6 +19,15 @@ const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0));
 const csvRaw = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+/** `claim=value`: the JWT claim must equal the value, or contain it when the claim is a list (e.g. `groups`). */
+const requiredClaim = z.string().transform((v, ctx) => {
+  const eq = v.indexOf('=');
+  if (eq <= 0 || eq === v.length - 1) {
+    ctx.addIssue({ code: 'custom', message: 'expected claim=value, e.g. groups=attune-operators' });
+    return z.NEVER;
+  }
+  return { name: v.slice(0, eq).trim(), value: v.slice(eq + 1).trim() };
+});
 const labels = z.string().transform((v, ctx) => {
   const out: Record<string, string> = {};
   for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -122,10 +131,55 @@ const bridgeSchema = z.object({
   ATTUNE_TEMPORAL_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
   ATTUNE_TEMPORAL_CODEC_TOKENS: csvRaw.default([]),
   ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS: csvRaw.default(['http://127.0.0.1:8233', 'http://localhost:8233']),
+  ATTUNE_TEMPORAL_CODEC_AUTH: z.enum(['tokens', 'oidc', 'proxy']).default('tokens'),
+  ATTUNE_TEMPORAL_CODEC_PATH_TOKENS: z.enum(['true', 'false']).default('false'),
+  ATTUNE_TEMPORAL_CODEC_OIDC_ISSUER: url(['https', 'http']).optional(),
+  ATTUNE_TEMPORAL_CODEC_OIDC_AUDIENCE: z.string().min(1).optional(),
+  ATTUNE_TEMPORAL_CODEC_OIDC_JWKS_URL: url(['https', 'http']).optional(),
+  ATTUNE_TEMPORAL_CODEC_OIDC_REQUIRED_CLAIM: requiredClaim.optional(),
+  ATTUNE_TEMPORAL_CODEC_PROXY_USER_HEADER: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name').optional(),
+  ATTUNE_TEMPORAL_CODEC_PROXY_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: sdkMetricsAddress,
 });
 
 export type BridgeConfig = ReturnType<typeof loadBridgeConfig>;
+
+/** How the codec endpoint authenticates the person behind a Temporal UI request (bridge/codec-auth.ts). */
+export type CodecAuthConfig =
+  | { mode: 'tokens'; tokens: string[]; pathTokens: boolean }
+  | { mode: 'oidc'; issuer: string; audience: string; jwksUrl?: string; requiredClaim?: { name: string; value: string } }
+  | { mode: 'proxy'; userHeader: string; secret: string };
+
+function need<T>(value: T | undefined, variable: string, mode: string): T {
+  if (value === undefined) throw new ConfigError(`${variable} is not set (required with ATTUNE_TEMPORAL_CODEC_AUTH=${mode})`);
+  return value;
+}
+
+function codecAuthConfig(c: z.infer<typeof bridgeSchema>): CodecAuthConfig {
+  const pathTokens = c.ATTUNE_TEMPORAL_CODEC_PATH_TOKENS === 'true';
+  // The path form is a local-dev convenience for static tokens; with a person's identity it would make no sense.
+  if (pathTokens && c.ATTUNE_TEMPORAL_CODEC_AUTH !== 'tokens') {
+    throw new ConfigError(`ATTUNE_TEMPORAL_CODEC_PATH_TOKENS is invalid: only with ATTUNE_TEMPORAL_CODEC_AUTH=tokens, not ${c.ATTUNE_TEMPORAL_CODEC_AUTH}`);
+  }
+  switch (c.ATTUNE_TEMPORAL_CODEC_AUTH) {
+    case 'tokens':
+      return { mode: 'tokens', tokens: c.ATTUNE_TEMPORAL_CODEC_TOKENS, pathTokens };
+    case 'oidc':
+      return {
+        mode: 'oidc',
+        issuer: need(c.ATTUNE_TEMPORAL_CODEC_OIDC_ISSUER, 'ATTUNE_TEMPORAL_CODEC_OIDC_ISSUER', 'oidc'),
+        audience: need(c.ATTUNE_TEMPORAL_CODEC_OIDC_AUDIENCE, 'ATTUNE_TEMPORAL_CODEC_OIDC_AUDIENCE', 'oidc'),
+        jwksUrl: c.ATTUNE_TEMPORAL_CODEC_OIDC_JWKS_URL,
+        requiredClaim: c.ATTUNE_TEMPORAL_CODEC_OIDC_REQUIRED_CLAIM,
+      };
+    case 'proxy':
+      return {
+        mode: 'proxy',
+        userHeader: need(c.ATTUNE_TEMPORAL_CODEC_PROXY_USER_HEADER, 'ATTUNE_TEMPORAL_CODEC_PROXY_USER_HEADER', 'proxy'),
+        secret: need(c.ATTUNE_TEMPORAL_CODEC_PROXY_SECRET, 'ATTUNE_TEMPORAL_CODEC_PROXY_SECRET', 'proxy'),
+      };
+  }
+}
 
 export function loadBridgeConfig(env: Env = process.env) {
   const c = parse(bridgeSchema, env);
@@ -147,7 +201,7 @@ export function loadBridgeConfig(env: Env = process.env) {
     agentBinary: { binaryDir: c.ATTUNE__AGENT__BINARY_DIR, bootstrapToken: c.ATTUNE__AGENT__BOOTSTRAP_TOKEN },
     httpPort: c.ATTUNE_TEMPORAL_HTTP_PORT,
     httpHost: c.ATTUNE_TEMPORAL_HTTP_HOST,
-    codecTokens: c.ATTUNE_TEMPORAL_CODEC_TOKENS,
+    codecAuth: codecAuthConfig(c),
     corsOrigins: c.ATTUNE_TEMPORAL_CODEC_CORS_ORIGINS,
     sdkMetricsAddress: c.ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS,
     tracing: loadTracingConfig(env, 'attune-bridge'),

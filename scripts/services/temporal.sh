@@ -63,7 +63,8 @@ temporal_find_or_install() {
 # The UI decodes payloads through the local bridge's codec endpoint (`attune-temporal dev`'s bridge on
 # ${ATTUNE_TEMPORAL_HTTP_PORT:-8099}), with a stable local token created once in the state dir: the server flag is
 # fixed before any bridge starts, and the dev bridge (and the browser test's) read the same token from the file.
-# TEMPORAL_UI_CODEC_ENDPOINT replaces the whole endpoint.
+# TEMPORAL_UI_CODEC_ENDPOINT replaces the whole endpoint. The bridge takes this path form only with
+# ATTUNE_TEMPORAL_CODEC_PATH_TOKENS=true (`attune-temporal dev` sets it): local dev only.
 temporal_dev_codec_endpoint() {
   local token_file="$STATE/codec-token"
   if [ ! -s "$token_file" ]; then

@@ -39,6 +39,8 @@ export async function dev(opts: { keep?: boolean }): Promise<void> {
   demoEnv.ATTUNE_TEMPORAL_CODEC_KEYS_FILE = ensureDemoCodecKey(state);
   // Payloads are encrypted; the dev server's UI decodes them through this bridge with the stack's token.
   demoEnv.ATTUNE_TEMPORAL_CODEC_TOKENS = devCodecToken(state);
+  // The dev server's UI is given `/codec/<token>` (it cannot send our header): the local-dev path form, on 127.0.0.1 only.
+  demoEnv.ATTUNE_TEMPORAL_CODEC_PATH_TOKENS = 'true';
   demoEnv.ATTUNE_TEMPORAL_HTTP_HOST = '127.0.0.1';
 
   const db = createDbPool(demoEnv.ATTUNE__DATABASE__URL!, 'attune', log, 2);

@@ -41,13 +41,16 @@ describe('a secret parameter', () => {
     for (const log of ['agent-0.log', 'bridge.log']) expect(readFileSync(path.join(d.dir, log), 'utf8')).not.toContain(SECRET);
     expect(JSON.stringify(row.result)).not.toContain(SECRET);
 
-    // Authorized operators (the Temporal UI's codec endpoint) can read payloads; nobody else can.
+    // Authorized operators (the Temporal UI's codec endpoint) can read payloads; nobody else can (and the token-in-path
+    // form is off unless ATTUNE_TEMPORAL_CODEC_PATH_TOKENS=true, the local dev stack's setting).
     const encrypted = findEncryptedPayload(JSON.parse(rawHistory));
     const codecUrl = `http://127.0.0.1:${d.httpPort}/codec/decode`;
     const denied = await fetch(codecUrl, { method: 'POST', body: JSON.stringify({ payloads: [encrypted] }) });
     expect(denied.status).toBe(401);
     const wrong = await fetch(codecUrl, { method: 'POST', headers: { authorization: 'Bearer nope' }, body: JSON.stringify({ payloads: [encrypted] }) });
     expect(wrong.status).toBe(401);
+    const inPath = await fetch(`http://127.0.0.1:${d.httpPort}/codec/${TEST_CODEC_TOKEN}/decode`, { method: 'POST', body: JSON.stringify({ payloads: [encrypted] }) });
+    expect(inPath.status).toBe(401);
     const decoded = (await (await fetch(codecUrl, { method: 'POST', headers: { authorization: `Bearer ${TEST_CODEC_TOKEN}` }, body: JSON.stringify({ payloads: [encrypted] }) })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(decoded.payloads[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     const runInputs = JSON.stringify(await decodeAll(codecUrl, JSON.parse(rawHistory), { authorization: `Bearer ${TEST_CODEC_TOKEN}` }));

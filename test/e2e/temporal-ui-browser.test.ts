@@ -23,8 +23,9 @@ describe('the Temporal UI in a browser', () => {
   beforeAll(async () => {
     const codec = await uiCodecEndpoint();
     await assertPortFree(codec.port);
+    // The dev server's UI calls /codec/<token> (the local-dev path form, on only with PATH_TOKENS).
     // Reconciler passes every 2 s: a terminated workflow's row is made final within the test.
-    await d.setup({ httpPort: codec.port, bridgeEnv: { ATTUNE_TEMPORAL_CODEC_TOKENS: codec.token, ATTUNE_TEMPORAL_RECONCILE_SECONDS: '2' } });
+    await d.setup({ httpPort: codec.port, bridgeEnv: { ATTUNE_TEMPORAL_CODEC_TOKENS: codec.token, ATTUNE_TEMPORAL_CODEC_PATH_TOKENS: 'true', ATTUNE_TEMPORAL_RECONCILE_SECONDS: '2' } });
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
