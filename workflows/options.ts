@@ -37,9 +37,10 @@ export const KILL_WAIT = '1m';
 /**
  * How long a re-attach waits to be picked up by the agent whose run heartbeats were lost. It decides both how
  * long a cut-off is survived (≈ the 20 s heartbeat timeout + this, less the agent's reconnect) and how long a dead
- * agent takes to be declared lost (the same sum, ≈ 35 s): README "Presence and blips".
+ * agent takes to be declared lost (the same sum, ≈ 50 s): README "Presence and blips". 15 s lost runs after a 25 s
+ * cut whenever the agent's client took more than a few seconds to reconnect (its poll backoff after a long cut).
  */
-export const REATTACH_WAIT = '15s';
+export const REATTACH_WAIT = '30s';
 
 /**
  * The waits of one execution. Always the constants above, except in workflow tests, which shorten them

@@ -51,7 +51,7 @@ describe('presence and runs across Temporal blips', () => {
     const id = await d.dispatch('tests.nap');
     await d.waitForStatus(id, 'running');
     await proxy.cut();
-    // Past the 20 s run and presence heartbeat timeouts, within the 15 s re-attach wait that follows.
+    // Past the 20 s run and presence heartbeat timeouts, well within the 30 s re-attach wait that follows.
     await new Promise((r) => setTimeout(r, 25_000));
     await proxy.up();
     const row = await d.waitForCompletion(id, 120_000);
