@@ -5,7 +5,7 @@ import { createDataConverter } from '../../src/temporal/data-converter';
 import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { ROUTING } from '../../src/attune/topology';
 import type { ExecutionWorkflowResult } from '../../workflows/state';
-import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, TEST_RELEASE_DIGEST, eventually } from '../helpers/deployment';
+import { TestDeployment, TEST_RELEASE_DIGEST, eventually } from '../helpers/deployment';
 import { resetWorkflow } from '../helpers/reset';
 import { TEST_CODEC_KEYS } from '../helpers/services';
 
@@ -59,11 +59,7 @@ describe('retry by Reset of an execution workflow', () => {
     writeFileSync(script, '#!/bin/sh\nread -r params\necho "upstream unavailable" >&2\nexit 3\n'); // the first attempt fails
     const vector = vectors.vectors.find((v) => v.value === SECRET)!;
     const id = await runPinned('tests.secret_check', { user: 'svc', password: SECRET_MARKER });
-    await d.db.query(
-      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
-       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb($2::text), encode(sha256($3::bytea), 'hex'))`,
-      [id, vector.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY],
-    );
+    await d.addSecretParameter(id, '/password', vector.encrypted_value);
     await dispatchPinned(id, 'tests.secret_check');
     const failed = await d.waitForCompletion(id);
     expect(failed.status).toBe('failed');

@@ -19,11 +19,7 @@ describe('a secret parameter', () => {
   it('reaches the action and nothing else: not the logs, not the history, not the agent environment', async () => {
     const vector = vectors.vectors.find((v) => v.value === SECRET)!;
     const id = await d.createExecution('tests.secret_check', { user: 'svc', password: { $attune_secret: true, redacted: true } });
-    await d.db.query(
-      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
-       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb($2::text), encode(sha256($3::bytea), 'hex'))`,
-      [id, vector.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY],
-    );
+    await d.addSecretParameter(id, '/password', vector.encrypted_value);
     const identity = await d.db.query<{ id: string }>(`INSERT INTO identity (login) VALUES ('operator') RETURNING id`);
     await d.db.query(`UPDATE execution SET permission_set_refs = '{ops}', executor = $2 WHERE id = $1`, [id, identity.rows[0]!.id]);
     await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
@@ -82,11 +78,7 @@ describe('a secret parameter', () => {
   it('output that may echo a secret parameter (stdout, error) is stored encrypted and redacted from the row, the bus and the log, as Attune does', async () => {
     const vector = vectors.vectors.find((v) => v.value === SECRET)!;
     const id = await d.createExecution('tests.secret_echo', { user: 'svc', password: { $attune_secret: true, redacted: true } });
-    await d.db.query(
-      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
-       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb($2::text), encode(sha256($3::bytea), 'hex'))`,
-      [id, vector.encrypted_value, TEST_ATTUNE_ENCRYPTION_KEY],
-    );
+    await d.addSecretParameter(id, '/password', vector.encrypted_value);
     await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_echo'));
     const row = await d.waitForCompletion(id);
     expect(row.status).toBe('failed');
@@ -112,11 +104,7 @@ describe('a secret parameter', () => {
 
   it('a secret the bridge cannot decrypt fails the execution clearly before anything runs, after marking it running as Attune does', async () => {
     const id = await d.createExecution('tests.secret_check', { password: { $attune_secret: true, redacted: true } });
-    await d.db.query(
-      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
-       VALUES ('execution_config', $1, '/password', 'keystore', to_jsonb('AAAA'::text), 'ffff')`,
-      [id],
-    );
+    await d.addSecretParameter(id, '/password', 'AAAA', 'ffff');
     await d.publish(`execution.dispatch.worker.${d.workerId}`, d.dispatchEnvelope(id, 'tests.secret_check'));
     const row = await d.waitForCompletion(id);
     expect(row.status).toBe('failed');

@@ -76,6 +76,15 @@ describe('the Temporal UI in a browser', () => {
     }
   };
 
+  /** A sleeping execution, running, opened in the UI. */
+  const openRunningExecution = async (): Promise<number> => {
+    const id = await d.dispatch('tests.sleep');
+    await d.waitForStatus(id, 'running');
+    await openByAttuneId(id);
+    await waitForUiStatus('Running');
+    return id;
+  };
+
   /** Confirms the dialog an action opened (the cancel one asks to confirm, the terminate one for a reason too). */
   const confirmDialog = async (title: string, confirm: string, reason?: string): Promise<void> => {
     const dialog = page.getByRole('dialog', { name: title });
@@ -107,10 +116,7 @@ describe('the Temporal UI in a browser', () => {
   });
 
   it('cancels a running execution from the UI: the Attune row ends cancelled', async () => {
-    const id = await d.dispatch('tests.sleep');
-    await d.waitForStatus(id, 'running');
-    await openByAttuneId(id);
-    await waitForUiStatus('Running');
+    const id = await openRunningExecution();
     await page.getByRole('button', { name: 'Request Cancellation' }).click();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'temporal-ui-cancel.png') });
     await confirmDialog('Cancel Workflow', 'Confirm');
@@ -122,10 +128,7 @@ describe('the Temporal UI in a browser', () => {
   });
 
   it('terminates a running execution from the UI: the reconciler makes the Attune row final', async () => {
-    const id = await d.dispatch('tests.sleep');
-    await d.waitForStatus(id, 'running');
-    await openByAttuneId(id);
-    await waitForUiStatus('Running');
+    const id = await openRunningExecution();
     await page.getByRole('button', { name: 'More Actions' }).click();
     await page.getByRole('menuitem', { name: 'Terminate' }).click();
     await confirmDialog('Terminate Workflow', 'Terminate', 'operator terminated it in the browser test');

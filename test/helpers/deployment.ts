@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient, Pool } from 'pg';
 import { Client, Connection } from '@temporalio/client';
+import { attuneKeyHash } from '../../src/attune/crypto';
 import { newEnvelope } from '../../src/attune/envelope';
 import { EXCHANGES, ROUTING } from '../../src/attune/topology';
 import { ensureAction, type ActionSeed } from '../../src/demo/sample-pack';
@@ -316,6 +317,18 @@ export class TestDeployment {
   /** The executor's dispatch of an execution already created (and pinned with `digest`). */
   async dispatchExisting(executionId: number, actionRef: string, digest: string | null = TEST_RELEASE_DIGEST): Promise<void> {
     await this.publish(ROUTING.dispatch(this.workerId), executorDispatch(executionId, this.workerId, actionRef, {}, { id: null, digest }));
+  }
+
+  /**
+   * A secret parameter as Attune stores one (`execution_secret_value`, entity `execution_config`, keystore source):
+   * `encryptedValue` at `jsonPath` of the execution's config, with the hash of the key it was encrypted with.
+   */
+  async addSecretParameter(executionId: number, jsonPath: string, encryptedValue: string, keyHash = attuneKeyHash(TEST_ATTUNE_ENCRYPTION_KEY)): Promise<void> {
+    await this.db.query(
+      `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, encrypted_value, encryption_key_hash)
+       VALUES ('execution_config', $1, $2, 'keystore', to_jsonb($3::text), $4)`,
+      [executionId, jsonPath, encryptedValue, keyHash],
+    );
   }
 
   /** The retries made of an execution (`config.retry_of`), as Attune stores them. */
