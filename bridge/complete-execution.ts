@@ -4,7 +4,7 @@ import { Context } from '@temporalio/activity';
 import { buildReport, LogUnavailableError, type FinalReport } from '../src/attune/result';
 import type { Logger } from '../src/log';
 import { attuneKeyHash, encryptAttuneJson } from '../src/attune/crypto';
-import { findExecutionConfigSecrets, findOutSchema, storeResultSecrets } from '../src/attune/db/secrets';
+import { findOutSchema, findSecretParameterPaths, storeResultSecrets } from '../src/attune/db/secrets';
 import { redactActionResult, secretOutputPaths } from '../src/attune/result-redaction';
 import type { CompleteInput, CompleteResult } from '../src/temporal/contracts';
 import type { AttunePublisher } from './publisher';
@@ -77,10 +77,10 @@ export async function completeExecution(
  * execution_secret_value (entity execution_result).
  */
 async function redactSecretOutput(deps: { db: Pool; log: Logger; encryptionKey: string | undefined }, executionId: number, result: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const [outSchema, parameterSecrets] = await Promise.all([findOutSchema(deps.db, executionId), findExecutionConfigSecrets(deps.db, executionId)]);
+  const [outSchema, parameterPaths] = await Promise.all([findOutSchema(deps.db, executionId), findSecretParameterPaths(deps.db, executionId)]);
   const { result: redacted, taken } = redactActionResult(result, {
     outSchemaPaths: secretOutputPaths(outSchema),
-    parameterPaths: parameterSecrets.map((s) => s.json_path),
+    parameterPaths,
     executionId,
   });
   if (taken.length === 0) return result;

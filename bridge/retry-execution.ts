@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { actionMaxRetries, createRetryExecution, type RetryRequestRow } from '../src/attune/db/retries';
+import { actionMaxRetries, createRetryExecution, type RetryCreation, type RetryRequestRow } from '../src/attune/db/retries';
 import type { RetryInput, RetryResult } from '../src/temporal/contracts';
 import type { Logger } from '../src/log';
 import type { AttunePublisher } from './publisher';
@@ -24,9 +24,8 @@ export async function retryExecution(
     deps.metrics?.retryHandled('refused');
     return { v: 1, kind: 'refused', reason: made.reason };
   }
-  if (made.kind === 'created' || made.retry.status === 'requested') await deps.publisher.requested(requestedPayload(made.retry));
+  await handOver(deps, made);
   deps.log.info({ executionId: input.executionId, retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, existed: made.kind === 'existed', runId }, 'retry created and handed to Attune\'s scheduler');
-  deps.metrics?.retryHandled(made.kind);
   return { v: 1, kind: 'created', retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, existed: made.kind === 'existed' };
 }
 
@@ -45,8 +44,13 @@ export async function retryOnAgentLoss(deps: Parameters<typeof retryExecution>[0
     deps.log.info({ executionId, reason: made.reason }, 'agent lost: not retried');
     return;
   }
-  if (made.kind === 'created' || made.retry.status === 'requested') await deps.publisher.requested(requestedPayload(made.retry));
+  await handOver(deps, made);
   deps.log.warn({ executionId, retryExecutionId: made.retry.id, retryCount: made.retry.retryCount, maxRetries }, 'agent lost: retry created and handed to Attune\'s scheduler');
+}
+
+/** Announces a retry row to Attune's scheduler: a new one, or one that existed and is still `requested`. */
+async function handOver(deps: Parameters<typeof retryExecution>[0], made: Extract<RetryCreation, { retry: RetryRequestRow }>): Promise<void> {
+  if (made.kind === 'created' || made.retry.status === 'requested') await deps.publisher.requested(requestedPayload(made.retry));
   deps.metrics?.retryHandled(made.kind);
 }
 

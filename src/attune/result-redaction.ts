@@ -30,7 +30,7 @@ export function secretOutputPaths(schema: unknown, prefix = ''): string[] {
  * Replaces the values at `paths` inside `data` with the marker and returns what was taken out, by pointer.
  * Paths that are absent from the output are skipped.
  */
-export function redactAt(data: unknown, paths: string[]): { redacted: unknown; taken: Map<string, unknown> } {
+export function redactAt(data: unknown, paths: readonly string[]): { redacted: unknown; taken: Map<string, unknown> } {
   const taken = new Map<string, unknown>();
   if (paths.length === 0 || data === null || typeof data !== 'object') return { redacted: data, taken };
   const copy = structuredClone(data) as Record<string, unknown>;
@@ -83,7 +83,7 @@ export function redactActionResult(
   const next: Record<string, unknown> = { ...result };
   const taken: ResultSecret[] = [];
   if (Object.hasOwn(result, 'data')) {
-    const { redacted, taken: fromData } = redactAt(result.data, [...secrets.outSchemaPaths]);
+    const { redacted, taken: fromData } = redactAt(result.data, secrets.outSchemaPaths);
     for (const [pointer, value] of fromData) taken.push({ jsonPath: `/data${pointer}`, value, sourceRef: inherited ?? schemaProvenance(pointer) });
     if (fromData.size > 0) {
       setOwn(next, 'data', redacted);

@@ -14,13 +14,10 @@ interface OriginalRow {
   action_ref: string;
   config: unknown;
   workflow_task: { workflow_execution?: number; task_name?: string } | null;
-  executable_snapshot: unknown;
-  pack_release: number | null;
-  pack_release_digest: string | null;
+  /** Only whether there is one: the copy is made in SQL. */
+  has_snapshot: boolean;
   trace_tag: string | null;
-  action: number | null;
   parent: number | null;
-  enforcement: number | null;
 }
 
 export interface RetryRequestRow {
@@ -74,7 +71,7 @@ export async function createRetryExecution(db: Pool, originalId: number, reason:
     if (!(RETRYABLE_STATUSES as readonly string[]).includes(original.status)) {
       return { kind: 'refused', reason: `execution ${originalId} is ${original.status}: only a failed or timed-out execution is retried` };
     }
-    if (original.executable_snapshot === null) return { kind: 'refused', reason: `Execution ${originalId} has no executable snapshot for retry` };
+    if (!original.has_snapshot) return { kind: 'refused', reason: `Execution ${originalId} has no executable snapshot for retry` };
 
     const retryCount = (integer(config.retry_count) ?? 0) + 1;
     const maxRetries = budget?.maxRetries ?? integer(config.max_retries) ?? 0;
@@ -92,7 +89,7 @@ export async function createRetryExecution(db: Pool, originalId: number, reason:
       retry_at: new Date().toISOString(),
     };
     const traceTag = original.trace_tag ?? defaultExecutionTraceTag(original.action_ref, Date.now());
-    const { rows } = await client.query<{ id: number }>(
+    const { rows } = await client.query<RetryColumns>(
       `INSERT INTO execution
          (action, action_ref, pack_release, pack_release_digest, executable_snapshot, config, env_vars, parent, enforcement, executor,
           permission_set_refs, artifact_retention_policy, artifact_retention_limit, worker_selector, worker_tolerations, worker_affinity,
@@ -101,10 +98,10 @@ export async function createRetryExecution(db: Pool, originalId: number, reason:
               permission_set_refs, artifact_retention_policy, artifact_retention_limit, worker_selector, worker_tolerations, worker_affinity,
               NULL, 'requested', $3, NULL, timeout_seconds, workflow_task, $4, $5, $6, $7
          FROM execution WHERE id = $1
-       RETURNING id::float8 AS id`,
+       RETURNING ${RETRY_COLUMNS}`,
       [originalId, JSON.stringify(retryConfig), traceTag, retryCount, maxRetries, reason, originalExecution],
     );
-    const id = rows[0]!.id;
+    const retry = toRetryRequest(rows[0]!);
     // ExecutionSecretValueRepository::copy_entity, entity execution_config.
     await client.query(
       `INSERT INTO execution_secret_value (entity_type, entity_id, json_path, source_kind, source_ref, encrypted_value, encryption_key_hash)
@@ -113,30 +110,16 @@ export async function createRetryExecution(db: Pool, originalId: number, reason:
        ON CONFLICT (entity_type, entity_id, json_path) DO UPDATE SET
          source_kind = EXCLUDED.source_kind, source_ref = EXCLUDED.source_ref,
          encrypted_value = EXCLUDED.encrypted_value, encryption_key_hash = EXCLUDED.encryption_key_hash`,
-      [originalId, id],
+      [originalId, retry.id],
     );
-    return {
-      kind: 'created',
-      retry: {
-        id,
-        action: original.action,
-        actionRef: original.action_ref,
-        parent: original.parent,
-        enforcement: original.enforcement,
-        config: retryConfig,
-        releaseId: original.pack_release,
-        releaseDigest: original.pack_release_digest,
-        status: 'requested',
-        retryCount,
-      },
-    };
+    return { kind: 'created', retry };
   });
 }
 
 async function lockOriginal(client: PoolClient, id: number): Promise<OriginalRow | null> {
   const { rows } = await client.query<OriginalRow>(
-    `SELECT id::float8 AS id, status, action_ref, config, workflow_task, executable_snapshot, pack_release::float8 AS pack_release,
-            pack_release_digest, trace_tag, action::float8 AS action, parent::float8 AS parent, enforcement::float8 AS enforcement
+    `SELECT id::float8 AS id, status, action_ref, config, workflow_task, executable_snapshot IS NOT NULL AS has_snapshot, trace_tag,
+            parent::float8 AS parent
        FROM execution WHERE id = $1 FOR UPDATE`,
     [id],
   );
@@ -145,26 +128,31 @@ async function lockOriginal(client: PoolClient, id: number): Promise<OriginalRow
 
 /** The retry made of `originalId` (every retry in a chain names the chain's first execution in original_execution). */
 async function findRetryOf(client: PoolClient, originalId: number, chainRoot: number): Promise<RetryRequestRow | null> {
-  const { rows } = await client.query<{
-    id: number;
-    action: number | null;
-    action_ref: string;
-    parent: number | null;
-    enforcement: number | null;
-    config: Record<string, unknown>;
-    pack_release: number | null;
-    pack_release_digest: string | null;
-    status: string;
-    retry_count: number;
-  }>(
-    `SELECT id::float8 AS id, action::float8 AS action, action_ref, parent::float8 AS parent, enforcement::float8 AS enforcement, config,
-            pack_release::float8 AS pack_release, pack_release_digest, status, retry_count
-       FROM execution WHERE original_execution = $2 AND config->'retry_of' = to_jsonb($1::bigint)
-      ORDER BY id LIMIT 1`,
+  const { rows } = await client.query<RetryColumns>(
+    `SELECT ${RETRY_COLUMNS} FROM execution WHERE original_execution = $2 AND config->'retry_of' = to_jsonb($1::bigint) ORDER BY id LIMIT 1`,
     [originalId, chainRoot],
   );
-  const row = rows[0];
-  if (!row) return null;
+  return rows[0] ? toRetryRequest(rows[0]) : null;
+}
+
+/** What the bridge reads of a retry row (to announce it), as made or as found. */
+const RETRY_COLUMNS = `id::float8 AS id, action::float8 AS action, action_ref, parent::float8 AS parent, enforcement::float8 AS enforcement,
+  config, pack_release::float8 AS pack_release, pack_release_digest, status, retry_count`;
+
+interface RetryColumns {
+  id: number;
+  action: number | null;
+  action_ref: string;
+  parent: number | null;
+  enforcement: number | null;
+  config: Record<string, unknown>;
+  pack_release: number | null;
+  pack_release_digest: string | null;
+  status: string;
+  retry_count: number;
+}
+
+function toRetryRequest(row: RetryColumns): RetryRequestRow {
   return {
     id: row.id,
     action: row.action,

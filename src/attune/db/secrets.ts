@@ -17,6 +17,15 @@ export async function findExecutionConfigSecrets(db: Pool, executionId: number):
   return rows;
 }
 
+/** Where the execution's config holds secret parameters (their JSON pointers only: the values stay in the table). */
+export async function findSecretParameterPaths(db: Pool, executionId: number): Promise<string[]> {
+  const { rows } = await db.query<{ json_path: string }>(
+    `SELECT json_path FROM execution_secret_value WHERE entity_type = 'execution_config' AND entity_id = $1 ORDER BY json_path`,
+    [executionId],
+  );
+  return rows.map((r) => r.json_path);
+}
+
 /** The action's out_schema (from the execution's snapshot when it has one). */
 export async function findOutSchema(db: Pool, executionId: number): Promise<unknown> {
   const { rows } = await db.query<{ out_schema: unknown }>(
