@@ -7,6 +7,7 @@ import { formatParameters } from '../../src/attune/parameter-passing';
 import { setAtPointer } from '../../src/attune/json-pointer';
 import { redactAt, redactActionResult, secretOutputPaths } from '../../src/attune/result-redaction';
 import { storableJson } from '../../src/attune/storable-json';
+import type { OutputFormat } from '../../src/temporal/contracts';
 
 /**
  * Property-based fuzzing of the code that reads what comes from outside: bus bodies, action output, schemas and
@@ -101,7 +102,7 @@ describe('hostile input fuzzing', () => {
   });
 
   describe('the output parsers', () => {
-    const format = fc.constantFrom('text', 'json', 'yaml', 'jsonl') as fc.Arbitrary<'text' | 'json' | 'yaml' | 'jsonl'>;
+    const format = fc.constantFrom<OutputFormat[]>('text', 'json', 'yaml', 'jsonl');
     const noise = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), json.map((v) => JSON.stringify(v)), json.map((v) => `${JSON.stringify(v)}\n${JSON.stringify(v)}`.slice(1)));
 
     it('property: any stdout in any format parses or gives nothing, never throws, and what it gives can be stored', () => {
