@@ -17,8 +17,11 @@ export const isArrayIndex = (token: string): boolean => /^(0|[1-9][0-9]*)$/.test
  * non-element properties such as `length` are not JSON).
  */
 export function jsonChild(node: object, token: string): unknown {
-  if (Array.isArray(node)) return isArrayIndex(token) ? (node as unknown[])[Number(token)] : undefined;
-  return ownValue(node, token);
+  return hasJsonChild(node, token) ? (node as Record<string, unknown>)[token] : undefined;
+}
+
+export function hasJsonChild(node: object, token: string): boolean {
+  return Array.isArray(node) ? isArrayIndex(token) && Number(token) < node.length : Object.hasOwn(node, token);
 }
 
 /** Sets `key` as an own, enumerable data property, whatever its name. */

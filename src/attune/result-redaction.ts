@@ -1,4 +1,4 @@
-import { isArrayIndex, jsonChild, ownValue, pointerTokens, setOwn } from './own-keys';
+import { hasJsonChild, jsonChild, ownValue, pointerTokens, setOwn } from './own-keys';
 import { parameterProvenance, schemaProvenance } from './secret-provenance';
 
 /** Attune's marker for a value that was moved out of a row into `execution_secret_value`. */
@@ -44,7 +44,7 @@ export function redactAt(data: unknown, paths: readonly string[]): { redacted: u
       node = next !== null && typeof next === 'object' ? next : undefined;
     }
     const last = parts[parts.length - 1]!;
-    if (node && (Array.isArray(node) ? isArrayIndex(last) && Number(last) < node.length : Object.hasOwn(node, last))) {
+    if (node && hasJsonChild(node, last)) {
       taken.set(pointer, jsonChild(node, last));
       setOwn(node, last, { ...SECRET_MARKER });
     }

@@ -19,7 +19,7 @@ export const DEPLOYMENT_SECRETS = [TEST_ATTUNE_ENCRYPTION_KEY, TEST_JWT_SECRET, 
 export async function expectStillServing(d: TestDeployment): Promise<void> {
   expect(d.bridge!.child.exitCode).toBeNull();
   for (const agent of d.agents) expect(agent.child.exitCode).toBeNull();
-  expect(await d.consumerCount(`worker.${d.workerId}.executions`)).toBeGreaterThan(0);
+  for (const queue of ['executions', 'cancel']) expect(await d.consumerCount(`worker.${d.workerId}.${queue}`)).toBeGreaterThan(0);
   const probe = await d.dispatch('tests.ok_json', { probe: true });
   const row = await d.waitForCompletion(probe, 30_000);
   expect(row.status).toBe('completed');
