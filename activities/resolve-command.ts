@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectedRuntime, RunSpec } from '../src/temporal/contracts';
 import { findOnPath } from './agent/find-on-path';
@@ -34,8 +34,10 @@ export function resolveCommand(
   const packDir = packDirectory(opts.packsBaseDir, spec);
   const config = spec.executionConfig;
   const runtime = spec.runtimeName;
-  const candidate = path.join(packDir, 'actions', spec.entrypoint);
+  // Attune's Path::join: an absolute entrypoint replaces the base, `..` climbs out of it.
+  const candidate = path.resolve(packDir, 'actions', spec.entrypoint);
   const useFile = (spec.packRef.startsWith('core') || !spec.isAdhoc) && existsSync(candidate);
+  if (useFile) refuseOutsidePack(spec, candidate, packDir);
   const cwd = existsSync(packDir) ? packDir : undefined;
   const templateVars: Record<string, string | undefined> = { pack_dir: packDir, env_dir: opts.env?.dir };
 
@@ -69,6 +71,17 @@ export function resolveCommand(
     return { file: interpreter, args: ['-c', spec.entrypoint], cwd, packDir, inlineScript: null, templateVars };
   }
   throw new Error(`Invalid action: No executable content found for action '${spec.actionRef}'. Expected file at: ${candidate}`);
+}
+
+/**
+ * An entrypoint file must lie inside its pack once `..`, absolute paths and symlinks are resolved: Attune's worker
+ * runs whatever the join names (a deliberate difference, see README), here the execution fails before anything runs.
+ */
+function refuseOutsidePack(spec: RunSpec, candidate: string, packDir: string): void {
+  const real = realpathSync(candidate);
+  const root = realpathSync(packDir);
+  if (real.startsWith(`${root}${path.sep}`)) return;
+  throw new Error(`Invalid action: entrypoint '${spec.entrypoint}' of action '${spec.actionRef}' resolves to ${real}, outside its pack directory ${root}`);
 }
 
 function resolveInterpreter(spec: RunSpec, opts: { pathVar: string | undefined; detected: DetectedRuntime[] }): string {

@@ -73,7 +73,7 @@ export async function prepareExecution(deps: PrepareDeps, input: { executionId: 
     parameterFormat: action.parameter_format.toLowerCase() as ParameterFormat,
     timeoutSeconds,
     contextEnv: await contextEnv(deps, row, parameters),
-    executionEnv: Object.fromEntries(Object.entries(executionEnv).filter(([k]) => !k.startsWith('ATTUNE_'))),
+    executionEnv: Object.fromEntries(Object.entries(executionEnv).filter(([k]) => ENV_NAME.test(k) && !k.startsWith('ATTUNE_'))),
     runtimeVersionConstraint: action.runtime_version_constraint ?? null,
   };
   if (row.permission_set_refs.length > 0) {
@@ -130,6 +130,12 @@ export function effectiveTimeout(row: Pick<ExecutionRow, 'timeout_seconds' | 'wo
   }
   return fallback;
 }
+
+/**
+ * A name the child could receive as named: `A=B` would set `A` to `B=…`, an empty name nothing. Dropped like
+ * Attune's reserved ATTUNE_* names (Attune's worker passes them through as they are).
+ */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function stringMap(value: unknown): Record<string, string> | null {
   if (value === null || value === undefined) return {};

@@ -9,6 +9,21 @@ export function ownValue(node: object, key: string): unknown {
   return Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
 }
 
+/** An RFC 6901 array index: the only tokens that name an array's members (`length`, `01`, `-` name none). */
+export const isArrayIndex = (token: string): boolean => /^(0|[1-9][0-9]*)$/.test(token);
+
+/**
+ * The JSON member of `node` that `token` names: an object's own value, an array's element by index (an array's own
+ * non-element properties such as `length` are not JSON).
+ */
+export function jsonChild(node: object, token: string): unknown {
+  return hasJsonChild(node, token) ? (node as Record<string, unknown>)[token] : undefined;
+}
+
+export function hasJsonChild(node: object, token: string): boolean {
+  return Array.isArray(node) ? isArrayIndex(token) && Number(token) < node.length : Object.hasOwn(node, token);
+}
+
 /** Sets `key` as an own, enumerable data property, whatever its name. */
 export function setOwn(node: object, key: string, value: unknown): void {
   Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });

@@ -1,4 +1,4 @@
-import { ownValue, pointerTokens, setOwn } from './own-keys';
+import { hasJsonChild, jsonChild, ownValue, pointerTokens, setOwn } from './own-keys';
 import { parameterProvenance, schemaProvenance } from './secret-provenance';
 
 /** Attune's marker for a value that was moved out of a row into `execution_secret_value`. */
@@ -40,12 +40,12 @@ export function redactAt(data: unknown, paths: readonly string[]): { redacted: u
     // Own keys only: a schema or pointer naming __proto__ or constructor never reaches a prototype.
     let node: object | undefined = copy;
     for (const part of parts.slice(0, -1)) {
-      const next: unknown = node === undefined ? undefined : ownValue(node, part);
+      const next: unknown = node === undefined ? undefined : jsonChild(node, part);
       node = next !== null && typeof next === 'object' ? next : undefined;
     }
     const last = parts[parts.length - 1]!;
-    if (node && Object.hasOwn(node, last)) {
-      taken.set(pointer, ownValue(node, last));
+    if (node && hasJsonChild(node, last)) {
+      taken.set(pointer, jsonChild(node, last));
       setOwn(node, last, { ...SECRET_MARKER });
     }
   }
