@@ -33,8 +33,8 @@ export function openParts(sealed: SealedParts, executionId: number, pool: string
   if (sealed.pool !== pool) throw new SealedPartsError(`the run spec is sealed for pool "${sealed.pool}", not for this agent's pool "${pool}"`);
   const key = keys.find((k) => k.id === sealed.keyId)?.key;
   if (!key) {
-    const held = keys.length === 0 ? 'none (ATTUNE_AGENT_POOL_KEYS is not set)' : keys.map((k) => `"${k.id}"`).join(', ');
-    throw new SealedPartsError(`the run spec is sealed with pool key "${sealed.keyId}"; this agent holds ${held}`);
+    const held = keys.length === 0 ? 'none' : keys.map((k) => `"${k.id}"`).join(', ');
+    throw new SealedPartsError(`the run spec is sealed with pool key "${sealed.keyId}"; this agent holds ${held} (its ATTUNE_AGENT_POOL_KEYS must list the bridge's keys for pool "${pool}")`);
   }
   const data = Buffer.from(sealed.data, 'base64');
   let plain: Buffer;

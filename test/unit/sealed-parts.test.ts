@@ -36,7 +36,7 @@ describe('sealed run spec parts', () => {
       // The pool field rewritten to the agent's pool: the associated data no longer matches.
       [() => openParts({ ...sealed, pool: 'pool-b' }, 42, 'pool-b', [{ id: 'a1', key: B1.key }]), /does not open/],
       [() => openParts(sealed, 42, 'pool-a', [B1]), /sealed with pool key "a1"; this agent holds "b1"/],
-      [() => openParts(sealed, 42, 'pool-a', []), /this agent holds none \(ATTUNE_AGENT_POOL_KEYS is not set\)/],
+      [() => openParts(sealed, 42, 'pool-a', []), /this agent holds none \(its ATTUNE_AGENT_POOL_KEYS must list the bridge's keys for pool "pool-a"\)/],
       [() => openParts(sealed, 42, 'pool-a', [{ id: 'a1', key: A2.key }]), /does not open with pool key "a1"/],
       [() => openParts({ ...sealed, data: Buffer.from(sealed.data, 'base64').fill(0, 0, 4).toString('base64') }, 42, 'pool-a', [A1]), /altered/],
       [() => openParts({ ...sealed, data: '' }, 42, 'pool-a', [A1]), /does not open/],
