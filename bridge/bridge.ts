@@ -118,6 +118,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     }
   };
   const attachPool = async (workerId: number, pool: string): Promise<Consumer[]> => {
+    if (poolKeys.size > 0 && !poolKeys.has(pool)) log.warn({ pool }, 'pool has no key in ATTUNE_TEMPORAL_POOL_KEYS: its run specs are not sealed');
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);

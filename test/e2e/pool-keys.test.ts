@@ -145,4 +145,15 @@ describe('per-pool keys', () => {
     }
     expect(() => process.kill(wrong.pid, 0)).not.toThrow();
   }, 300_000);
+
+  it('the bridge says at start which pools are sealed, and warns about a pool it has no key for', async () => {
+    const lines = () => readFileSync(path.join(d.dir, 'bridge.log'), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines().filter((l) => String(l.msg).startsWith('run specs are sealed'))).toEqual([expect.objectContaining({ sealed: [d.pool, poolB], unsealed: [] })]);
+    const unkeyed = `${d.pool}-c`;
+    const agent = d.startAgent({ ATTUNE_WORKER_NAME: unkeyed });
+    await d.waitForWorker(60_000, unkeyed);
+    const warning = 'pool has no key in ATTUNE_TEMPORAL_POOL_KEYS: its run specs are not sealed';
+    await eventually(async () => (lines().some((l) => l.pool === unkeyed && l.msg === warning) ? true : undefined), 10_000, 'the warning');
+    await agent.stop();
+  }, 300_000);
 });

@@ -83,11 +83,13 @@ describe('sealed run spec parts', () => {
 });
 
 describe('pool keys settings', () => {
-  it('the bridge: pool=id:base64 entries, a pool named again gets another key (the first seals)', () => {
-    const keys = loadBridgePoolKeys({ ATTUNE_TEMPORAL_POOL_KEYS: `pool-a=${entry(A2)}, pool-a=${entry(A1)}\npool-b=${entry(B1)}` });
+  it('the bridge: pool=id:base64,… entries, the first key of a pool seals', () => {
+    const keys = loadBridgePoolKeys({ ATTUNE_TEMPORAL_POOL_KEYS: `pool-a=${entry(A2)},${entry(A1)},pool-b=${entry(B1)}` });
     expect([...keys.keys()]).toEqual(['pool-a', 'pool-b']);
     expect(keys.get('pool-a')).toEqual([A2, A1]);
     expect(keys.get('pool-b')).toEqual([B1]);
+    // A pool named again, whitespace and newlines between entries.
+    expect(loadBridgePoolKeys({ ATTUNE_TEMPORAL_POOL_KEYS: `pool-a=${entry(A2)}, pool-b=${entry(B1)}\npool-a=${entry(A1)}` })).toEqual(keys);
     expect(loadBridgePoolKeys({}).size).toBe(0);
   });
 
@@ -101,9 +103,10 @@ describe('pool keys settings', () => {
   });
 
   it.each([
-    [`${entry(A1)}`, /expected pool=id:base64 entries/],
-    [`=${entry(A1)}`, /expected pool=id:base64 entries/],
-    [`-pool=${entry(A1)}`, /expected pool=id:base64 entries/],
+    [`${entry(A1)}`, /expected pool=id:base64,… entries/],
+    [`=${entry(A1)}`, /expected pool=id:base64,… entries/],
+    [`-pool=${entry(A1)}`, /expected pool=id:base64,… entries/],
+    [`pool-a=${entry(A1)},pool/b=${entry(B1)}`, /expected pool=id:base64,… entries/],
     ['pool-a=a1:c2hvcnQ=', /expected id:base64 entries of 32-byte keys/],
     [`pool-a=${entry(A1)},pool-a=${entry(A1)}`, /lists key id "a1" twice/],
   ])('the bridge refuses %s', (text, message) => {
