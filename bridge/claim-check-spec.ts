@@ -12,8 +12,9 @@ export const MAX_SPEC_BYTES = 1 * MiB;
 
 /**
  * A ready RunSpec whose parameters, execution env and context env (or their sealed blob, a third larger) together
- * exceed the claim-check threshold leaves them in an encrypted file on the artifacts volume and carries only the reference; above the bound the
- * execution is invalid (it fails before it runs, with the sizes in the error). Small specs pass unchanged.
+ * exceed the claim-check threshold leaves them in an encrypted file on the artifacts volume and carries only the
+ * reference; above the bound the execution is invalid (it fails before it runs, with the sizes in the error). Small
+ * specs pass unchanged.
  */
 export async function claimCheckLargeSpec(deps: { artifactsDir: string; codec: EncryptionCodec; maxBytes?: number }, prepared: PrepareResult): Promise<PrepareResult> {
   const maxBytes = deps.maxBytes ?? MAX_CLAIM_CHECK_BYTES;

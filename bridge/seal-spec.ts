@@ -26,6 +26,9 @@ export function sealingSummary(poolKeys: PoolKeys, ownPools: readonly string[]):
   return {
     level: unsealed.length > 0 ? 'warn' : 'info',
     fields: { sealed, unsealed },
-    message: unsealed.length > 0 ? `run specs of pools ${unsealed.join(', ')} are not sealed (no key in ATTUNE_TEMPORAL_POOL_KEYS); any other new pool's neither` : 'run specs are sealed to their pool\'s key; a pool without a key in ATTUNE_TEMPORAL_POOL_KEYS gets them unsealed',
+    message:
+      unsealed.length > 0
+        ? `run specs of pools ${unsealed.join(', ')} are not sealed (no key in ATTUNE_TEMPORAL_POOL_KEYS), nor those of a pool added later without one`
+        : 'run specs are sealed to their pool\'s key; a pool attached later without a key in ATTUNE_TEMPORAL_POOL_KEYS is warned about',
   };
 }
