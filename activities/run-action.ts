@@ -8,7 +8,8 @@ import { applyRuntimeEnvVars } from './child-env';
 import { formatParameters, shellHelperScript } from '../src/attune/parameter-passing';
 import { executionLogPaths } from '../src/attune/artifact-layout';
 import { readClaimCheck } from '../src/temporal/claim-check';
-import type { EncryptionCodec } from '../src/temporal/payload-codec';
+import type { CodecKey, EncryptionCodec } from '../src/temporal/payload-codec';
+import { openParts } from '../src/temporal/sealed-parts';
 import { startProcess } from './process-runner';
 import { resolveCommand } from './resolve-command';
 import { readyInterpreter } from './environment';
@@ -28,6 +29,9 @@ export interface RunActionDeps {
   runs: RunRegistry;
   /** Opens claim-checked parameters (the payload codec's keys). */
   codec: EncryptionCodec;
+  /** The agent's pool and that pool's keys: they open run specs the bridge sealed for the pool (none: unsealed only). */
+  pool: string;
+  poolKeys: readonly CodecKey[];
   killGraceMs: number;
   /** Set when the agent is shutting down: running actions end `agent_shutdown`, not `cancelled`. */
   isShuttingDown: () => boolean;
@@ -99,6 +103,7 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     let command;
     try {
       if (given.parametersRef) spec = { ...given, ...(await readClaimCheck(deps.artifactsDir, given.parametersRef, deps.codec)) };
+      if (spec.sealed) spec = { ...spec, ...openParts(spec.sealed, spec.executionId, deps.pool, deps.poolKeys), sealed: null };
     } catch (err) {
       return { ...base(), kind: 'spawn_failed', error: `Parameters could not be read: ${(err as Error).message}` };
     }

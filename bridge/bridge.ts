@@ -20,6 +20,8 @@ import { consumeQueue, type Consumer } from './consumer';
 import { consumeDeadLetters } from './dead-letters';
 import { Reconciler } from './reconciler';
 import { createControlActivities } from './control-activities';
+import { sealingSummary } from './seal-spec';
+import { loadBridgePoolKeys } from '../src/temporal/pool-keys';
 import { poolRoutes, queueHandler, type PoolQueue } from './routes';
 import { Parking } from './parking';
 import { PoolRegistry } from './pool-registry';
@@ -43,6 +45,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   const health = new Health(['amqp', 'postgres', 'temporal', 'started']);
   const retrying = { onRetry: () => health.progressed() };
   const codec = new EncryptionCodec(loadCodecKeys());
+  const poolKeys = loadBridgePoolKeys();
   const dataConverter = createDataConverter(codec);
   // In flight is read from the database at scrape time (0 until it is reachable).
   let inFlight: () => Promise<{ pool: string; open: number }[]> = async () => [];
@@ -58,6 +61,8 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
   await openWithBackoff(lifecycle, 'PostgreSQL', () => db.query('SELECT 1'), retrying);
   health.setProbe('postgres', () => db.query('SELECT 1'));
   inFlight = async () => (await listOwnWorkers(db)).map((w) => ({ pool: w.name, open: w.openExecutions }));
+  const sealing = sealingSummary(poolKeys, (await listOwnWorkers(db)).map((w) => w.name));
+  log[sealing.level](sealing.fields, sealing.message);
 
   const amqp = lifecycle.add('amqp', await openWithBackoff(lifecycle, 'RabbitMQ', () => AmqpConnection.open(config.messageQueueUrl, log, lifecycle), retrying), (c) => c.close());
   health.setProbe('amqp', async () => {
@@ -113,6 +118,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     }
   };
   const attachPool = async (workerId: number, pool: string): Promise<Consumer[]> => {
+    if (poolKeys.size > 0 && !poolKeys.has(pool)) log.warn({ pool }, 'pool has no key in ATTUNE_TEMPORAL_POOL_KEYS: its run specs are not sealed');
     const queues = workerQueues(workerId, config.maxConcurrentTasks);
     const declaring = await amqp.channel();
     await declareParkingQueues(declaring, config.parkingQueue, [workerId]);
@@ -139,7 +145,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     await attachOwnPools();
   });
   const registry = new PoolRegistry({ client, db, log, attach, detach, detachAfterSeconds: config.poolDetachSeconds, bridgeTaskQueue: config.temporal.bridgeTaskQueue });
-  const controlActivities = createControlActivities({ db, publisher, registry, log, codec, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret, metrics });
+  const controlActivities = createControlActivities({ db, publisher, registry, log, codec, poolKeys, artifactsDir: config.artifactsDir, apiUrl: config.apiUrl, defaultTimeoutSeconds: config.defaultTimeoutSeconds, encryptionKey: config.encryptionKey, jwtSecret: config.jwtSecret, metrics });
   const worker = await Worker.create({
     connection,
     namespace: config.temporal.namespace,

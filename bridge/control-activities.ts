@@ -11,6 +11,9 @@ import type { Logger } from '../src/log';
 import type { EncryptionCodec } from '../src/temporal/payload-codec';
 import { removeClaimChecks } from '../src/temporal/claim-check';
 import { claimCheckLargeSpec } from './claim-check-spec';
+import { sealRunSpec } from './seal-spec';
+import { findWorkerName } from '../src/attune/db/workers';
+import type { PoolKeys } from '../src/temporal/pool-keys';
 import type { BridgeMetrics } from './metrics';
 
 export interface ControlDeps extends PrepareDeps {
@@ -22,6 +25,8 @@ export interface ControlDeps extends PrepareDeps {
   artifactsDir: string;
   /** Encrypts claim-checked parameters (the payload codec: agents open them with the same keys). */
   codec: EncryptionCodec;
+  /** Per-pool keys: a pool's run specs are sealed to its key (bridge/seal-spec.ts); empty: none is. */
+  poolKeys: PoolKeys;
   metrics?: BridgeMetrics;
 }
 
@@ -35,7 +40,7 @@ const calledByResetRun = (input: CallerRun): boolean => input.originalRunId !== 
 export function createControlActivities(deps: ControlDeps) {
   return {
     prepareExecution: async (input) => {
-      const prepared = await claimCheckLargeSpec(deps, await prepareExecution(deps, input));
+      const prepared = await claimCheckLargeSpec(deps, await sealRunSpec(deps.poolKeys, await prepareExecution(deps, input), () => findWorkerName(deps.db, input.workerId)));
       return prepared.kind === 'skip' && calledByResetRun(input) ? { ...prepared, resetRun: true } : prepared;
     },
     beginExecution: async (input) => {

@@ -32,6 +32,7 @@ compose_secrets() {
   echo "POSTGRES_PASSWORD=$(openssl rand -hex 16)"
   echo "RABBITMQ_PASSWORD=$(openssl rand -hex 16)"
   echo "ATTUNE_TEMPORAL_CODEC_KEYS=k1:$(openssl rand -base64 32)"
+  for pool in PYTHON RUBY NODE SHELL; do echo "${pool}_POOL_KEYS=k1:$(openssl rand -base64 32)"; done
   echo "ATTUNE_TEMPORAL_CODEC_TOKEN=$(openssl rand -hex 24)"
   echo "ATTUNE__SECURITY__ENCRYPTION_KEY=$(openssl rand -hex 32)"
   echo "ATTUNE__SECURITY__JWT_SECRET=$(openssl rand -hex 32)"

@@ -205,12 +205,16 @@ for path in sys.argv[1:]:
     # Agents must not receive the bridge's credentials.
     for d in docs(path):
         if "component: agent" in d:
-            for k in ("ATTUNE__DATABASE__URL", "ATTUNE__MESSAGE_QUEUE__URL", "ATTUNE__SECURITY__"):
+            for k in ("ATTUNE__DATABASE__URL", "ATTUNE__MESSAGE_QUEUE__URL", "ATTUNE__SECURITY__", "ATTUNE_TEMPORAL_POOL_KEYS"):
                 assert k not in d, f"agent manifest contains {k}"
+            # Each pool's agents get their own pool's keys (secrets.sealRunSpecs, on by default) and no other's.
+            pool = re.search(r"attune.io/agent-pool: (\S+)", d).group(1)
+            assert re.findall(r"key: pool-keys-(\S+)", d) == [pool], f"agent pool {pool} does not get exactly its own pool keys"
+    assert "name: ATTUNE_TEMPORAL_POOL_KEYS" in text, "the bridge does not get the pool keys"
 full = open(sys.argv[2]).read()
 legacy = [d for d in docs(sys.argv[2]) if "agent-pool: legacy-root" in d][0]
 assert "runAsNonRoot: false" in legacy and "runAsUser: 0" in legacy, "a pool's securityContext override was lost"
-print("[validate-deploy] rendered chart: bridge + agent pools, init container, hardening, no bridge secrets in agents")
+print("[validate-deploy] rendered chart: bridge + agent pools, init container, hardening, no bridge secrets in agents, each pool its own keys")
 PY
   # NOTES.txt is not rendered by `helm template` (and `helm install --dry-run` wants a cluster): render it through a
   # wrapper template in a copy of the chart, for the default and the full values.
@@ -219,6 +223,8 @@ PY
   "$helm" template attune "$work/notes-chart" -s templates/notes-render.yaml >/dev/null || fail "NOTES.txt (defaults)"
   "$helm" template attune "$work/notes-chart" -s templates/notes-render.yaml -f "$CHART/ci/full-values.yaml" >/dev/null \
     || fail "NOTES.txt (ci/full-values.yaml)"
+  # Sealing is opt-out: without it neither the bridge nor any agent references pool keys.
+  if "$helm" template attune "$CHART" --set secrets.sealRunSpecs=false | grep -q 'POOL_KEYS'; then fail "secrets.sealRunSpecs=false still wires pool keys"; fi
   # Values the chart must refuse (schema and template guards).
   expect_refused "a pool name that is not a DNS label" 'agentPools/0/name|agentPools\.0\.name|does not match pattern' --set 'agentPools[0].name=Bad_Name,agentPools[0].image=x'
   expect_refused "a pool without an image" 'image' --set 'agentPools[0].name=x,agentPools[0].image=null'

@@ -6,6 +6,7 @@ import type { AgentConfig } from '../../src/config';
 import type { AgentCapabilities, AgentSessionInput, DetectedRuntime } from '../../src/temporal/contracts';
 import { agentControlTaskQueue, agentTaskQueue, deploymentNames } from '../../src/temporal/names';
 import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
+import { loadAgentPoolKeys } from '../../src/temporal/pool-keys';
 import { connectNative, createClient } from '../../src/temporal/connection';
 import { openWithBackoff, type Lifecycle } from '../../src/lifecycle';
 import { createDataConverter } from '../../src/temporal/data-converter';
@@ -54,6 +55,7 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
   const baseEnv = { ...imageEnvironment(process.env), ...(hints?.env ?? {}) };
   const agentId = `${config.pool}.${os.hostname()}.${randomUUID().slice(0, 8)}`;
   const codec = new EncryptionCodec(loadCodecKeys());
+  const poolKeys = loadAgentPoolKeys();
   const dataConverter = createDataConverter(codec);
   const names = deploymentNames(config.temporal.bridgeTaskQueue);
   // Probing the image's interpreters (a JVM's -version alone takes a few hundred ms) overlaps the connect.
@@ -76,6 +78,8 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     kills,
     runs: new RunRegistry(),
     codec,
+    pool: config.pool,
+    poolKeys,
     killGraceMs: KILL_GRACE_MS,
     isShuttingDown: () => shuttingDown,
     maxConcurrent: config.maxConcurrentTasks,
@@ -101,7 +105,7 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     await running.catch(() => undefined);
     throw err;
   }
-  log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`) }, 'agent polling');
+  log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`), poolKeyIds: poolKeys.map((k) => k.id) }, 'agent polling');
 
   // A stop (also one that arrived while starting up) drains: no new claims, running actions get the grace.
   void lifecycle.stopRequested.then((reason) => {

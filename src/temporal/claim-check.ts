@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { ParametersRef } from './contracts';
+import type { ParametersRef, SealedParts } from './contracts';
+import type { SecretParts } from './sealed-parts';
 import type { EncryptionCodec } from './payload-codec';
 
 /**
@@ -18,11 +19,12 @@ export const CLAIM_CHECK_THRESHOLD_BYTES = 256 * 1024;
 export const MAX_CLAIM_CHECK_BYTES = 256 * 1024 * 1024;
 const DIR = '.attune-temporal-parameters';
 
-/** The RunSpec fields that grow with what Attune was given (ATTUNE_CONTEXT_* comes from the parameters). */
-export interface ClaimChecked {
-  parameters: Record<string, unknown>;
-  executionEnv: Record<string, string>;
-  contextEnv: Record<string, string>;
+/**
+ * The RunSpec fields that grow with what Attune was given (ATTUNE_CONTEXT_* comes from the parameters); when the
+ * spec is sealed to its pool's key, the three are `{}` and the sealed blob holds them.
+ */
+export interface ClaimChecked extends SecretParts {
+  sealed?: SealedParts | null;
 }
 
 /** Byte size of the JSON that would otherwise ride in the payload. */
@@ -35,7 +37,7 @@ export async function writeClaimCheck(artifactsDir: string, executionId: number,
   await mkdir(dir, { recursive: true, mode: 0o2775 });
   const relative = path.join(DIR, `${executionId}-${randomBytes(8).toString('hex')}.bin`);
   // Exclusive create: never written through a file or link someone planted. Readable by the agents' group;
-  // the content is ciphertext, opened only with the codec key.
+  // the content is ciphertext, opened only with the codec key (and, when sealed, the pool's key).
   await writeFile(path.join(artifactsDir, relative), bytes, { flag: 'wx', mode: 0o640 });
   return { v: 1, path: relative, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
@@ -48,7 +50,7 @@ export async function readClaimCheck(artifactsDir: string, ref: ParametersRef, c
   if (digest !== ref.sha256 || bytes.length !== ref.bytes) throw new Error(`Parameters file ${ref.path} is not the one the bridge wrote (size or SHA-256 differ)`);
   const [decoded] = await codec.decode([temporal.api.common.v1.Payload.decode(bytes)]);
   const value = defaultPayloadConverter.fromPayload<ClaimChecked>(decoded!);
-  return { parameters: value.parameters ?? {}, executionEnv: value.executionEnv ?? {}, contextEnv: value.contextEnv ?? {} };
+  return { parameters: value.parameters ?? {}, executionEnv: value.executionEnv ?? {}, contextEnv: value.contextEnv ?? {}, ...(value.sealed ? { sealed: value.sealed } : {}) };
 }
 
 /** Removes the execution's claim-check files (after its final report); missing ones are fine. */

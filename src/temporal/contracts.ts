@@ -104,6 +104,12 @@ export interface RunSpec {
    */
   parametersRef?: ParametersRef | null;
   /**
+   * Set when the bridge holds a key for the execution's pool (added later): the parameters, execution env and
+   * context env (restored secrets, the API token) are sealed to the pool's key and are `{}` above. Only the pool's
+   * agents open them; the workflow never reads them. With a claim-check, this lives in the file instead.
+   */
+  sealed?: SealedParts | null;
+  /**
    * runAction only: the current workflow sets `reattachable` on the first call, so a run whose heartbeats were
    * lost keeps its process for a re-attach window; `attach` on the second call collects that process (or its
    * outcome) and never spawns one. Both absent: the first release's behaviour (a lost heartbeat kills).
@@ -119,6 +125,20 @@ export interface ParametersRef {
   bytes: number;
   /** SHA-256 of the encrypted file: a blob that is not the one the bridge wrote is refused. */
   sha256: string;
+}
+
+/**
+ * A RunSpec's secret-bearing parts, AES-256-GCM under one of the pool's keys, with the execution id and pool bound
+ * as associated data: a blob copied onto another execution or pool does not open.
+ */
+export interface SealedParts {
+  v: 1;
+  pool: string;
+  keyId: string;
+  /** Base64 of the 12-byte IV. */
+  iv: string;
+  /** Base64 of the ciphertext followed by the 16-byte tag. */
+  data: string;
 }
 
 export interface EnvironmentResult {

@@ -58,25 +58,36 @@ export class EncryptionCodec implements PayloadCodec {
  * A missing key is a startup error: there is no silent plaintext mode.
  */
 export function loadCodecKeys(env: Record<string, string | undefined> = process.env): CodecKey[] {
-  let text = env.ATTUNE_TEMPORAL_CODEC_KEYS;
-  const file = env.ATTUNE_TEMPORAL_CODEC_KEYS_FILE;
-  if (!text && file) {
-    let mode: number;
-    try {
-      mode = statSync(file).mode;
-    } catch (err) {
-      throw new ConfigError(`ATTUNE_TEMPORAL_CODEC_KEYS_FILE is invalid: ${(err as Error).message}`);
-    }
-    if ((mode & 0o077) !== 0) throw new ConfigError(`ATTUNE_TEMPORAL_CODEC_KEYS_FILE is invalid: ${file} must be mode 0400 or 0600`);
-    text = readFileSync(file, 'utf8').trim();
-  }
+  const text = readKeysSetting(env, 'ATTUNE_TEMPORAL_CODEC_KEYS');
   if (!text) throw new ConfigError('ATTUNE_TEMPORAL_CODEC_KEYS is not set (or ATTUNE_TEMPORAL_CODEC_KEYS_FILE): payloads must be encrypted');
-  return text.split(',').map((entry) => {
-    const [id, b64] = entry.trim().split(':');
-    const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || !/^[A-Za-z0-9._-]+$/.test(id) || key.length !== 32) {
-      throw new ConfigError('ATTUNE_TEMPORAL_CODEC_KEYS is invalid: expected id:base64 entries of 32-byte keys');
-    }
-    return { id, key };
-  });
+  return parseCodecKeys(text, 'ATTUNE_TEMPORAL_CODEC_KEYS');
+}
+
+/** The value of `variable`, or the content of the file named by `<variable>_FILE` (mode 0400 or 0600); undefined when neither is set. */
+export function readKeysSetting(env: Record<string, string | undefined>, variable: string): string | undefined {
+  const text = env[variable];
+  const file = env[`${variable}_FILE`];
+  if (text || !file) return text || undefined;
+  let mode: number;
+  try {
+    mode = statSync(file).mode;
+  } catch (err) {
+    throw new ConfigError(`${variable}_FILE is invalid: ${(err as Error).message}`);
+  }
+  if ((mode & 0o077) !== 0) throw new ConfigError(`${variable}_FILE is invalid: ${file} must be mode 0400 or 0600`);
+  return readFileSync(file, 'utf8').trim() || undefined;
+}
+
+/** `id:base64,id2:base64` of 32-byte keys, the first one encrypting; `variable` names the setting in errors. */
+export function parseCodecKeys(text: string, variable: string): CodecKey[] {
+  return text.split(',').map((entry) => parseCodecKey(entry, variable));
+}
+
+export function parseCodecKey(entry: string, variable: string): CodecKey {
+  const [id, b64] = entry.trim().split(':');
+  const key = Buffer.from(b64 ?? '', 'base64');
+  if (!id || !/^[A-Za-z0-9._-]+$/.test(id) || key.length !== 32) {
+    throw new ConfigError(`${variable} is invalid: expected id:base64 entries of 32-byte keys`);
+  }
+  return { id, key };
 }

@@ -93,6 +93,8 @@ export interface ExecutionOptions {
   timeoutSeconds?: number;
   /** Attune's `trace_tag` column. */
   traceTag?: string;
+  /** Scheduled on this worker row (another pool's) instead of the deployment's own pool. */
+  workerId?: number;
 }
 
 export const TEST_RELEASE_DIGEST = 'ab'.repeat(32);
@@ -255,23 +257,24 @@ export class TestDeployment {
     );
   }
 
-  async waitForWorker(timeoutMs = 60_000): Promise<number> {
+  /** The active worker row of `pool` (the deployment's own by default; another one an agent was started for). */
+  async waitForWorker(timeoutMs = 60_000, pool = this.pool): Promise<number> {
     return eventually(async () => {
       const { rows } = await this.db.query<{ id: string }>(
         `SELECT id FROM worker WHERE name = $1 AND status = 'active' AND last_heartbeat > NOW() - INTERVAL '90 seconds'`,
-        [this.pool],
+        [pool],
       );
       return rows[0] ? Number(rows[0].id) : undefined;
-    }, timeoutMs, `worker row for pool ${this.pool}`);
+    }, timeoutMs, `worker row for pool ${pool}`);
   }
 
   /** Creates an execution as Attune's API does and schedules it on our worker, without dispatching. */
   async createExecution(actionRef: string, config: Record<string, unknown> = {}, opts: ExecutionOptions = {}): Promise<number> {
-    return insertScheduledExecution(this.db, actionRef, config, this.workerId, opts.timeoutSeconds ?? null, opts.traceTag ?? null);
+    return insertScheduledExecution(this.db, actionRef, config, opts.workerId ?? this.workerId, opts.timeoutSeconds ?? null, opts.traceTag ?? null);
   }
 
-  dispatchEnvelope(executionId: number, actionRef: string, config: Record<string, unknown> = {}) {
-    return executorDispatch(executionId, this.workerId, actionRef, config);
+  dispatchEnvelope(executionId: number, actionRef: string, config: Record<string, unknown> = {}, workerId = this.workerId) {
+    return executorDispatch(executionId, workerId, actionRef, config);
   }
 
   async publish(routingKey: string, body: Buffer | object, options: { expiration?: string } = {}): Promise<void> {

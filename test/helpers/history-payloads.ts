@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import type { Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import type { EncryptionCodec } from '../../src/temporal/payload-codec';
 
 /** A payload as `temporal workflow show --output json` prints it (base64 metadata values and data). */
 export type JsonPayload = { metadata: Record<string, string>; data: string };
@@ -30,4 +33,21 @@ export async function decodeAll(codecUrl: string, history: unknown, headers: Rec
 export function temporalCli(): string {
   const cache = process.env.ATTUNE_TEMPORAL_CACHE ?? '/var/cache/attune-temporal';
   return [`${cache}/bin/temporal`, `${cache}/venv/bin/temporal`].find((p) => existsSync(p))!;
+}
+
+/** Every payload in a history fetched with the Temporal client (protos: bytes, not base64). */
+function protoPayloadsIn(node: unknown, out: Payload[] = []): Payload[] {
+  if (Array.isArray(node)) node.forEach((n) => protoPayloadsIn(n, out));
+  else if (node && typeof node === 'object' && !(node instanceof Uint8Array)) {
+    const o = node as Record<string, unknown>;
+    if (o.metadata && o.data instanceof Uint8Array) out.push(o);
+    else Object.values(o).forEach((v) => protoPayloadsIn(v, out));
+  }
+  return out;
+}
+
+/** The history's payloads decoded with `codec` (as a holder of that codec key reads them), as text. */
+export async function decodeHistoryWith(codec: EncryptionCodec, history: temporal.api.history.v1.IHistory): Promise<string[]> {
+  const decoded = await codec.decode(protoPayloadsIn(history.events ?? []));
+  return decoded.map((p) => Buffer.from(p.data ?? []).toString());
 }

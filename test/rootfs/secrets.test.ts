@@ -9,13 +9,14 @@ import { TEST_CODEC_KEYS } from '../helpers/services';
  * action neither the environment nor the descriptors nor the memory maps of either.
  */
 const OTLP_TOKEN = 'otlp-collector-token-5e1f';
+const POOL_KEYS = `rootfs-pool-key:${Buffer.alloc(32, 9).toString('base64')}`;
 
 describe('the agent\'s secrets against an action of the same uid', () => {
   const r = new RootfsDeployment();
   beforeAll(async () => {
     await r.setup();
     // A collector token in the OTLP headers is one of the agent's secrets too (tracing stays off: no endpoint).
-    await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'], env: { OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${OTLP_TOKEN}` } });
+    await r.startAgent(ensureRootfs('busybox'), { args: ['--user=65532:65532'], env: { OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${OTLP_TOKEN}`, ATTUNE_AGENT_POOL_KEYS: POOL_KEYS } });
   }, 120_000);
   afterAll(() => r.teardown(), 120_000);
 
@@ -35,6 +36,7 @@ describe('the agent\'s secrets against an action of the same uid', () => {
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
       expect(environ).not.toContain(needle);
       expect(environ).not.toContain(OTLP_TOKEN);
+      expect(environ).not.toContain('rootfs-pool-key');
     }
   });
 });

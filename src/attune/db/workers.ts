@@ -70,3 +70,9 @@ export async function listOwnWorkers(db: Pool): Promise<OwnWorker[]> {
 export async function markWorkerInactive(db: Pool, id: number): Promise<void> {
   await db.query(`UPDATE worker SET status = 'inactive', updated = NOW() WHERE id = $1 AND status <> 'inactive'`, [id]);
 }
+
+/** The name of worker row `id` (for this adapter's rows, the pool's name); null when there is none. */
+export async function findWorkerName(db: Pool, id: number): Promise<string | null> {
+  const { rows } = await db.query<{ name: string }>('SELECT name FROM worker WHERE id = $1', [id]);
+  return rows[0]?.name ?? null;
+}
