@@ -12,7 +12,9 @@ import { WORKFLOW_TRACING_MODULES } from '../src/telemetry/workflow-interceptor-
 import { ReconnectingPublisher } from './bus';
 import type { ChaosConfig } from './config';
 import { log } from './log';
+import { chaosUrls } from './services';
 
+const QUIET = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 const CHAOS_PACK = path.join(__dirname, 'packs', 'chaos');
 
 /** The chaos pack's actions: one shell script in several modes, a python action with an environment. */
@@ -73,11 +75,12 @@ export class ChaosDeployment {
       workflowsPath: require.resolve('../dist/workflows'),
       workflowInterceptorModules: WORKFLOW_TRACING_MODULES,
       failureConverterPath: require.resolve('../dist/src/temporal/failure-converter'),
+      logger: QUIET,
     });
     this.workflowBundle = path.join(this.d.dir, 'workflow-bundle.js');
     writeFileSync(this.workflowBundle, code);
     const firstPort = await freePort();
-    await this.rd.setup({ bridgeEnv: this.bridgeEnv(firstPort) });
+    await this.rd.setup({ bridgeEnv: this.bridgeEnv(firstPort), httpPort: firstPort });
     this.d.db.on('error', () => undefined); // idle clients lose their server during the PostgreSQL outage
     this.bridges.push({ process: this.d.bridge!, port: firstPort, peakHwmKiB: 0 });
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${this.cfg.artifactsMiB}m,mode=0777`, 'tmpfs', this.d.artifactsDir]);
@@ -125,7 +128,8 @@ export class ChaosDeployment {
   async startAgent(): Promise<AgentReplica> {
     const process = new RootfsProcess(this.rootfs, ['/opt/attune/agent/attune-agent'], {
       bundle: this.bundle,
-      env: this.rd.agentEnv({ ATTUNE__WORKER__MAX_CONCURRENT_TASKS: String(this.cfg.agentSlots) }),
+      // Named here: the rootfs harness keeps only what differs from this process's environment, which env.ts set.
+      env: this.rd.agentEnv({ TEMPORAL_ADDRESS: chaosUrls.temporal, TEMPORAL_NAMESPACE: 'default', ATTUNE__WORKER__MAX_CONCURRENT_TASKS: String(this.cfg.agentSlots) }),
       binds: this.rd.binds(),
       logFile: path.join(this.d.dir, `agent-${this.agentSeq++}.log`),
     });

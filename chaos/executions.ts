@@ -3,6 +3,7 @@ import { ROUTING } from '../src/attune/topology';
 import { apiCancel, executorDispatch, insertScheduledExecution, TEST_RELEASE_DIGEST } from '../test/helpers/deployment';
 import type { ChaosConfig } from './config';
 import { CHAOS_ACTIONS, type ChaosDeployment } from './deployment';
+import { log } from './log';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,7 +108,7 @@ export class ExecutionBook {
     for (let i = 0; i < this.cfg.executions && !this.stopped; i++) {
       while (!this.uncapped && this.inFlight() >= this.cfg.maxInFlight && !this.stopped) await sleep(200);
       const kind = pick();
-      void this.dispatchOne(kind);
+      this.dispatchOne(kind).catch((err: unknown) => this.stopped || log(`dispatch failed: ${String(err)}`));
       await sleep(gap * (0.5 + Math.random()));
     }
   }
@@ -122,7 +123,7 @@ export class ExecutionBook {
     const digest = kind === 'retryable' ? TEST_RELEASE_DIGEST : null;
     if (digest) await persist(() => d.pinRelease(id, digest), stop);
     await this.cd.publisher.publish(ROUTING.dispatch(d.workerId), executorDispatch(id, d.workerId, ref, config, { id: null, digest }));
-    if (kind === 'cancel') void this.cancelWhenRunning(t);
+    if (kind === 'cancel') this.cancelWhenRunning(t).catch((err: unknown) => this.stopped || log(`cancel of ${id} failed: ${String(err)}`));
   }
 
   /** What Attune's API does: once the row is running, `canceling`, then the cancel message. */

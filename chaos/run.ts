@@ -53,9 +53,9 @@ async function main(): Promise<boolean> {
   }
   try {
     log(`${opts.short ? 'short' : 'full'} run: ${cfg.executions} executions; services in ${services.stateDir}`);
-    await services.up();
     const bundle = ensureBundle();
     if ('notAvailable' in bundle) throw new Error(`agent bundle: ${bundle.notAvailable}`);
+    await services.up();
     cd = new ChaosDeployment(cfg, bundle.dir, chaosUrls.amqp);
     await cd.setup();
     const { d } = cd;

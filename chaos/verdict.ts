@@ -68,7 +68,7 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
     const hits = hitBy.get(t.id) ?? [];
     const lenient = hits.some((k) => OUTCOME_CHANGING.has(k));
     const bad = (why: string) => unexpected.push({ id: t.id, kind: t.kind, status: t.status, error: t.error, faults: hits, why });
-    const agentLost = t.status === 'failed' && /agent/i.test(t.error ?? '');
+    const agentLost = t.status === 'failed' && /was lost/.test(t.error ?? '');
     if (t.kind === 'retryable' && agentLost) {
       if (retriesOf.has(t.id)) retried++;
       else if (retryCount(all, t) < 2) bad('ended agent lost with no retry row');
