@@ -27,6 +27,6 @@ export interface ChaosConfig {
 export function chaosConfig(short: boolean): ChaosConfig {
   const common = { agentSlots: 12, outputBytes: 10 * 1024 * 1024, paramBytes: 3 * 1024 * 1024, diskFullSeconds: 15 };
   return short
-    ? { ...common, short, executions: 120, loadSeconds: 200, maxInFlight: 30, sleeperSeconds: 10, pgOutageSeconds: 15, faultRounds: 1, faultGapSeconds: [6, 14], longTemporalOutageSeconds: 0, drainSeconds: 180, artifactsMiB: 768 }
+    ? { ...common, short, executions: 120, loadSeconds: 130, maxInFlight: 30, sleeperSeconds: 10, pgOutageSeconds: 15, faultRounds: 1, faultGapSeconds: [6, 14], longTemporalOutageSeconds: 0, drainSeconds: 180, artifactsMiB: 768 }
     : { ...common, short, executions: 1000, loadSeconds: 540, maxInFlight: 48, sleeperSeconds: 30, pgOutageSeconds: 30, faultRounds: 2, faultGapSeconds: [8, 20], longTemporalOutageSeconds: 330, drainSeconds: 300, artifactsMiB: 3072 };
 }

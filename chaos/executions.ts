@@ -7,6 +7,9 @@ import { log } from './log';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How many more dispatches may pile up during a long Temporal outage: more than the bridges hold unacked. */
+const UNCAPPED_EXTRA = 100;
+
 /** What the soak runs, with its share of the load. */
 export const KINDS = {
   trivial: 30,
@@ -84,7 +87,7 @@ async function persist<T>(op: () => Promise<T>, stop: () => boolean): Promise<T>
 export class ExecutionBook {
   readonly all = new Map<number, Tracked>();
   private stopped = false;
-  /** When set, the in-flight cap is lifted (a long Temporal outage: dispatches must pile up in the queue). */
+  /** When set, the in-flight cap is raised by UNCAPPED_EXTRA (a long Temporal outage: dispatches must pile up in the queue). */
   uncapped = false;
 
   constructor(
@@ -106,7 +109,7 @@ export class ExecutionBook {
   async load(): Promise<void> {
     const gap = (this.cfg.loadSeconds * 1000) / this.cfg.executions;
     for (let i = 0; i < this.cfg.executions && !this.stopped; i++) {
-      while (!this.uncapped && this.inFlight() >= this.cfg.maxInFlight && !this.stopped) await sleep(200);
+      while (this.inFlight() >= this.cfg.maxInFlight + (this.uncapped ? UNCAPPED_EXTRA : 0) && !this.stopped) await sleep(200);
       const kind = pick();
       this.dispatchOne(kind).catch((err: unknown) => this.stopped || log(`dispatch failed: ${String(err)}`));
       await sleep(gap * (0.5 + Math.random()));

@@ -27,7 +27,11 @@ export interface Verdict {
   /** Original executions of opted-in actions that ended agent-lost and were run again as a retry row. */
   retriedOnAgentLoss: number;
   unexpected: Unexpected[];
+  /** Every execution of a kind that should complete but did not, with its error and the faults that hit it. */
+  failures: Failure[];
 }
+
+export type Failure = Omit<Unexpected, 'why'>;
 
 /**
  * What counts as correct, per execution: a final row; its action started at most once; and the outcome its kind
@@ -57,6 +61,7 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
   const lost: number[] = [];
   const stuckRows: number[] = [];
   const unexpected: Unexpected[] = [];
+  const failures: Failure[] = [];
   let retried = 0;
   for (const t of all.values()) {
     byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
@@ -66,6 +71,7 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
       continue;
     }
     const hits = hitBy.get(t.id) ?? [];
+    if (t.status !== 'completed' && t.kind !== 'failing' && t.kind !== 'cancel') failures.push({ id: t.id, kind: t.kind, status: t.status, error: t.error, faults: hits });
     const lenient = hits.some((k) => OUTCOME_CHANGING.has(k));
     const bad = (why: string) => unexpected.push({ id: t.id, kind: t.kind, status: t.status, error: t.error, faults: hits, why });
     const agentLost = t.status === 'failed' && /was lost/.test(t.error ?? '');
@@ -76,8 +82,8 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
     if (lenient) continue;
     const want = t.kind === 'failing' ? 'failed' : t.kind === 'cancel' ? (t.cancelSentAt !== null ? 'cancelled' : null) : 'completed';
     if (want !== null && t.status !== want) bad(`expected ${want}`);
-    else if (t.status === 'completed' && t.kind === 'params' && Number(t.result?.bytes) < cfg.paramBytes) bad(`result ${JSON.stringify(t.result)} lacks the ${cfg.paramBytes}-byte parameters`);
-    else if (t.status === 'completed' && t.kind === 'python' && t.result?.six !== '1.17.0') bad(`result ${JSON.stringify(t.result)} is not six 1.17.0`);
+    else if (t.status === 'completed' && t.kind === 'params' && Number(data(t)?.bytes) < cfg.paramBytes) bad(`result ${JSON.stringify(t.result)} lacks the ${cfg.paramBytes}-byte parameters`);
+    else if (t.status === 'completed' && t.kind === 'python' && data(t)?.six !== '1.17.0') bad(`result ${JSON.stringify(t.result)} is not six 1.17.0`);
   }
 
   const faultFigures: Verdict['faults'] = {};
@@ -95,8 +101,12 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
     stuck: { rows: stuckRows, workflows: stuckWorkflows },
     retriedOnAgentLoss: retried,
     unexpected,
+    failures,
   };
 }
+
+/** The action's own output in Attune's result JSON. */
+const data = (t: Tracked) => t.result?.data as Record<string, unknown> | undefined;
 
 /** How many retries precede this row in its chain. */
 function retryCount(all: Map<number, Tracked>, t: Tracked): number {
