@@ -41,6 +41,7 @@ export function renderTable(r: ChaosResults, file: string): string {
     `| **stuck** (row not final / workflow still Running) | **${v.stuck.rows.length} / ${v.stuck.workflows.length}** |`,
     `| opted-in executions retried after agent loss | ${v.retriedOnAgentLoss} |`,
     `| outcomes not allowed by their kind and faults | ${v.unexpected.length} |`,
+    `| not completed though their kind completes, by the faults that hit them | ${failuresByFault(v) || 'none'} |`,
     `| peak RSS (VmHWM): bridge / agent | ${r.peakRssMiB.bridge} MiB / ${r.peakRssMiB.agent} MiB |`,
     '',
     `| fault | count | executions hit | fault start → final row p50 / p99 / max (s) |`,
@@ -52,6 +53,15 @@ export function renderTable(r: ChaosResults, file: string): string {
     ...Object.entries(v.executions.byKind).map(([k, s]) => `| ${k} | ${Object.entries(s).map(([st, n]) => `${st} ${n}`).join(', ')} |`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function failuresByFault(v: Verdict): string {
+  const counts: Record<string, number> = {};
+  for (const f of v.failures) {
+    const key = f.faults.length > 0 ? [...new Set(f.faults)].join(' + ') : 'no fault';
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return Object.entries(counts).map(([k, n]) => `${k}: ${n}`).join(', ');
 }
 
 /** Rewrites the section between the markers for this run's length (short or full). */
