@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -152,8 +152,10 @@ export class ChaosDeployment {
   /** The artifacts volume filled to the last byte; returns the filler's path (removing it frees the volume). */
   fillArtifacts(): string {
     const filler = path.join(this.d.artifactsDir, '.chaos-filler');
+    // Most of it at once, then the rest block by block until ENOSPC (the runs keep writing meanwhile).
     const fs = statfsSync(this.d.artifactsDir);
-    execFileSync('fallocate', ['-l', String(fs.bavail * fs.bsize), filler]);
+    execFileSync('fallocate', ['-l', String(Math.max(0, fs.bavail * fs.bsize - 16 * 1024 * 1024)), filler]);
+    spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k', 'oflag=append', 'conv=notrunc'], { stdio: 'ignore' });
     return filler;
   }
 
