@@ -52,6 +52,7 @@ export class ChaosDeployment {
   publisher!: ReconnectingPublisher;
   private workflowBundle = '';
   private rootfs = '';
+  private bundle = '';
   private agentSeq = 0;
   private bridgeSeq = 0;
   /** Peak RSS of processes already gone (a killed process's VmHWM is read at the last sample before). */
@@ -59,7 +60,7 @@ export class ChaosDeployment {
 
   constructor(
     private readonly cfg: ChaosConfig,
-    private readonly bundle: string,
+    private readonly cachedBundle: string,
     private readonly amqpUrl: string,
   ) {}
 
@@ -69,6 +70,9 @@ export class ChaosDeployment {
 
   async setup(): Promise<void> {
     this.rootfs = ensureRootfs('debian-python');
+    // Our own copy: the bench's cache keeps one bundle per build of dist/ and removes the others.
+    this.bundle = path.join(this.d.dir, 'agent-bundle');
+    execFileSync('cp', ['-a', this.cachedBundle, this.bundle]);
     // One workflow bundle for every bridge start (a restart then takes seconds, not a webpack build).
     // As docker/bridge.Dockerfile prebundles it.
     const { code } = await bundleWorkflowCode({
