@@ -73,8 +73,8 @@ export class ChaosDeployment {
     // Our own copy: the bench's cache keeps one bundle per build of dist/ and removes the others.
     this.bundle = path.join(this.d.dir, 'agent-bundle');
     execFileSync('cp', ['-a', this.cachedBundle, this.bundle]);
-    // One workflow bundle for every bridge start (a restart then takes seconds, not a webpack build).
-    // As docker/bridge.Dockerfile prebundles it.
+    // One workflow bundle for every bridge start (a restart takes seconds, not a webpack build), made as
+    // docker/bridge.Dockerfile makes it.
     const { code } = await bundleWorkflowCode({
       workflowsPath: require.resolve('../dist/workflows'),
       workflowInterceptorModules: WORKFLOW_TRACING_MODULES,
