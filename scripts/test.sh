@@ -2,8 +2,8 @@
 # The whole test suite: build, lint (with the workflow determinism fence), validate the Compose/Helm files, start
 # the real services (PostgreSQL, RabbitMQ, Temporal dev server), unit + end-to-end + replay + root-filesystem tests
 # on Node 20, the unit tests and an agent smoke test on the current LTS lines (Node 22 and 24), the benchmark
-# smoke check, and the Compose test (scripts/test-compose.sh: the real compose file on a Docker engine); ends with
-# one "N passed, N failed" line.
+# smoke check, the short chaos soak (chaos/README.md), and the Compose test (scripts/test-compose.sh: the real
+# compose file on a Docker engine); ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # step NAME: ends the previous step with its time and starts this one; the times are listed again at the end.
@@ -37,6 +37,8 @@ for major in 22 24; do
 done
 step "benchmark smoke check (bench --quick: every figure produced; timings are not asserted)"
 bash bench/quick-check.sh
+step "chaos soak (chaos --short: every fault once on its own services; asserts 0 lost, 0 run twice, 0 stuck)"
+npm run --silent chaos -- --short --out .tmp/chaos
 step "Compose stack on a Docker engine (docker/compose.yaml, local stand-in images)"
 bash scripts/test-compose.sh --json --outputFile="$results/compose.json"
 step "summary"

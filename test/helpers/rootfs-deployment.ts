@@ -17,8 +17,8 @@ export class RootfsDeployment {
   runtimeEnvsDir = '';
   agent: RootfsProcess | null = null;
 
-  async setup(opts: { bridgeEnv?: Record<string, string> } = {}): Promise<this> {
-    await this.d.setup({ agent: false, bridgeEnv: opts.bridgeEnv });
+  async setup(opts: { bridgeEnv?: Record<string, string>; httpPort?: number } = {}): Promise<this> {
+    await this.d.setup({ agent: false, bridgeEnv: opts.bridgeEnv, httpPort: opts.httpPort });
     this.packsDir = preparePacks(this.d.dir);
     this.runtimeEnvsDir = path.join(this.d.dir, 'runtime_envs');
     mkdirSync(this.runtimeEnvsDir, { recursive: true });

@@ -1,4 +1,4 @@
-import { RunRegistry, type TrackedRun } from '../../activities/run-registry';
+import { OUTCOME_RETENTION_MS, REATTACH_WINDOW_MS, RunRegistry, type TrackedRun } from '../../activities/run-registry';
 import type { RunOutcome } from '../../src/temporal/contracts';
 
 const outcome: RunOutcome = { v: 1, kind: 'exited', exitCode: 0, durationMs: 1, stdout: null, stderr: null, error: null, agentId: 'a' };
@@ -35,8 +35,8 @@ describe('the runs of one agent, for re-attaching', () => {
     expect(r.stopped()).toBe(true);
   });
 
-  it('keeps a finished run\'s outcome for the window, then forgets it; an unknown execution has nothing', async () => {
-    const runs = new RunRegistry(1000);
+  it('keeps a finished run\'s outcome for the retention, then forgets it; an unknown execution has nothing', async () => {
+    const runs = new RunRegistry(1000, 1000);
     const r = run();
     runs.track(1, r);
     r.finish();
@@ -46,5 +46,32 @@ describe('the runs of one agent, for re-attaching', () => {
     jest.advanceTimersByTime(1001);
     expect(runs.attach(1)).toBeNull();
     expect(runs.attach(2)).toBeNull();
+  });
+
+  it('keeps an outcome well past the process window: a run that ended during a Temporal outage longer than it is still collected', async () => {
+    const runs = new RunRegistry();
+    const r = run();
+    runs.track(1, r);
+    r.finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    jest.advanceTimersByTime(REATTACH_WINDOW_MS + 330_000); // the chaos soak's long outage, after the 2-minute window
+    await expect(runs.attach(1)!.outcome).resolves.toEqual(outcome);
+    jest.advanceTimersByTime(OUTCOME_RETENTION_MS);
+    expect(runs.attach(1)).toBeNull();
+  });
+
+  it('keeps at most the newest outcomes when many runs finish', async () => {
+    const runs = new RunRegistry(1000, OUTCOME_RETENTION_MS, 2);
+    for (const id of [1, 2, 3]) {
+      const r = run();
+      runs.track(id, r);
+      r.finish();
+      await Promise.resolve();
+      await Promise.resolve();
+    }
+    expect(runs.attach(1)).toBeNull();
+    await expect(runs.attach(2)!.outcome).resolves.toEqual(outcome);
+    await expect(runs.attach(3)!.outcome).resolves.toEqual(outcome);
   });
 });
