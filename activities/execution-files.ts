@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { executionArtifactsDir } from '../src/attune/artifact-layout';
 import type { ActionIdentity } from './agent/action-identity';
+import { outputWriteError } from './bounded-log';
 
 /**
  * The files the agent makes for one execution, made so that nothing an action planted is written through: the
@@ -36,7 +37,7 @@ export async function openExecutionDir(artifactsDir: string, executionId: number
   try {
     await mkdir(dir, { mode: EXECUTION_DIR_MODE });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(outputWriteError(dir, err), { cause: err });
   }
   let handle: FileHandle;
   try {
@@ -47,7 +48,7 @@ export async function openExecutionDir(artifactsDir: string, executionId: number
       const what = (await lstat(dir).catch(() => null))?.isSymbolicLink() ? 'a symlink' : 'a file';
       throw new Error(`${dir} is not a directory but ${what}: refusing to write the execution's logs through it`);
     }
-    throw err;
+    throw new Error(outputWriteError(dir, err), { cause: err });
   }
   try {
     const st = await handle.stat();

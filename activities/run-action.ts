@@ -151,7 +151,7 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     try {
       executionDir = await openExecutionDir(deps.artifactsDir, spec.executionId);
     } catch (err) {
-      return { ...base(), kind: 'spawn_failed', error: `The execution's artifacts directory cannot be used: ${(err as Error).message}` };
+      return { ...base(), kind: 'spawn_failed', error: (err as Error).message };
     }
     const via = executionDir.base;
     const running = startProcess({

@@ -10,8 +10,9 @@ export interface SetupCommandResult {
 }
 
 /**
- * Runs one environment-setup command in its own process group. Output is drained and counted, never
- * kept; like actions, they run pack code, so under the action's uid when it has one. Aborting or the deadline stops the whole group with the agent's one policy (SIGTERM, grace, SIGKILL).
+ * Runs one environment-setup command in its own process group, under the action's uid when actions have their
+ * own (it runs pack code too). Output is drained and counted, never kept; aborting or the deadline stops the
+ * whole group with the agent's one policy (SIGTERM, grace, SIGKILL).
  */
 export async function runSetupCommand(argv: string[], opts: { cwd?: string; env: Record<string, string>; signal: AbortSignal; timeoutMs: number; identity?: ActionIdentity }): Promise<SetupCommandResult> {
   const [file, ...args] = argv;

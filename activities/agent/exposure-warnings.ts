@@ -14,7 +14,7 @@ export function sameUidWarning(agentUid: number, because: string): string {
   return (
     `actions run as the agent's own uid ${agentUid} (${because}): ${proc}; ` +
     `but every file uid ${agentUid} can read is theirs to read — a mounted keys file (ATTUNE_TEMPORAL_CODEC_KEYS_FILE), the temp dir and the other running executions' parameter files and inline scripts. ` +
-    `Start the agent as root (the launcher's --user is then not used) or with CAP_SETUID and CAP_SETGID to run actions under ATTUNE_AGENT_ACTION_USER`
+    `Run the agent as root without the launcher's --user, or with CAP_SETUID and CAP_SETGID, for actions to run under ATTUNE_AGENT_ACTION_USER`
   );
 }
 

@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ROUTING } from '../../src/attune/topology';
 import { cmdline, ensureRootfs } from '../helpers/rootfs';
 import { RootfsDeployment } from '../helpers/rootfs-deployment';
 import { TEST_CODEC_KEYS } from '../helpers/services';
@@ -14,7 +15,7 @@ const KEY_NEEDLE = TEST_CODEC_KEYS.split(',')[0]!.split(':')[1]!;
 
 interface Probe {
   found: string;
-  fds: string;
+  readable: string;
   control: string;
   uid: string;
   gid: string;
@@ -62,9 +63,10 @@ describe('a root agent: actions under their own uid, per-execution files no-foll
     expect(row.status).toBe('completed'); // the agent decrypted the run spec with the keys from its file
     const data = row.result!.data as Probe;
     expect({ uid: data.uid, gid: data.gid, groups: data.groups }).toEqual({ uid: '65534', gid: '65534', groups: '' });
-    // Only the probe's own control process is found (the hunt works); no descriptor dir of another process opens.
+    // Only the probe's own control process is found (the hunt works); no descriptor dir or memory map of another
+    // process opens.
     expect(data.found).toBe(`${data.control}/environ`);
-    expect(data.fds).toBe('');
+    expect(data.readable).toBe('');
     expect({ keys: data.keys_file, otherLogs: data.other_logs, otherDir: data.other_dir }).toEqual({ keys: 'no', otherLogs: 'no', otherDir: 'no' });
     // Scratch dir 0700 and its parameter file 0400, both the action's.
     expect({ scratch: data.scratch, paramFile: data.param_file }).toEqual({ scratch: '700 65534', paramFile: '400 65534' });
@@ -77,7 +79,7 @@ describe('a root agent: actions under their own uid, per-execution files no-foll
     const dir = path.join(r.d.artifactsDir, `execution_${id}`);
     mkdirSync(dir);
     symlinkSync(target, path.join(dir, 'stdout.log'));
-    await r.d.dispatchExisting(id, 'rootfs.env_report');
+    await r.d.publish(ROUTING.dispatch(r.d.workerId), r.d.dispatchEnvelope(id, 'rootfs.env_report', {}));
     const row = await r.d.waitForCompletion(id, 60_000);
     expect(row.status).toBe('completed');
     expect(readFileSync(target, 'utf8')).toBe('keep me\n');
@@ -90,7 +92,7 @@ describe('a root agent: actions under their own uid, per-execution files no-foll
     mkdirSync(elsewhere);
     const id = await r.d.createExecution('rootfs.env_report', {});
     symlinkSync(elsewhere, path.join(r.d.artifactsDir, `execution_${id}`));
-    await r.d.dispatchExisting(id, 'rootfs.env_report');
+    await r.d.publish(ROUTING.dispatch(r.d.workerId), r.d.dispatchEnvelope(id, 'rootfs.env_report', {}));
     const row = await r.d.waitForCompletion(id, 60_000);
     expect(row.status).toBe('failed');
     expect(String(row.result!.error)).toMatch(new RegExp(`execution_${id} is not a directory but a symlink: refusing to write the execution's logs through it`));
