@@ -20,6 +20,9 @@ export function outputWriteError(filePath: string, err: unknown): string {
   return `Could not write the action's output to ${filePath}: ${reason}`;
 }
 
+/** Creates a log file for writing, given the path it is reported under. */
+export type LogCreator = (filePath: string) => Promise<FileHandle>;
+
 export const truncationNotice = (stream: 'stdout' | 'stderr') =>
   Buffer.from(`\n\n[OUTPUT TRUNCATED: ${stream} exceeded size limit]\n`, 'utf8');
 
@@ -47,13 +50,19 @@ export class BoundedLogFile {
     readonly filePath: string,
     private readonly stream: 'stdout' | 'stderr',
     private readonly maxBytes = DEFAULT_MAX_LOG_BYTES,
+    /** How the file is created (the agent's is exclusive and no-follow, execution-files.ts); else opened with 'w'. */
+    private readonly create?: LogCreator,
   ) {}
 
   /** Rejects with `outputWriteError`'s text when the file cannot be created. */
   async open(): Promise<void> {
     try {
-      await mkdir(path.dirname(this.filePath), { recursive: true });
-      this.handle = await open(this.filePath, 'w', 0o640);
+      if (this.create) {
+        this.handle = await this.create(this.filePath);
+      } else {
+        await mkdir(path.dirname(this.filePath), { recursive: true });
+        this.handle = await open(this.filePath, 'w', 0o640);
+      }
     } catch (err) {
       throw new Error(outputWriteError(this.filePath, err), { cause: err });
     }

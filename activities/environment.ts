@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnvironmentResult, RunSpec } from '../src/temporal/contracts';
 import { applyRuntimeEnvVars, applyTemplate } from './child-env';
@@ -9,6 +9,8 @@ import { findOnPath } from './agent/find-on-path';
 import { packDirectory } from './resolve-command';
 import { runSetupCommand } from './setup-command';
 import { interpreterVersion } from './interpreter-version';
+import { handOver, writeFresh } from './execution-files';
+import type { ActionIdentity } from './agent/action-identity';
 
 export const READY_MARKER = '.attune-runtime-ready';
 /** Attune's own marker, which tools and people look for: the SHA-256 (hex, no newline) of the dependency manifest. */
@@ -19,6 +21,8 @@ export interface EnvironmentDeps {
   packsBaseDir: string;
   runtimeEnvsDir: string;
   baseEnv: Record<string, string>;
+  /** Setup commands run pack code: under the action's uid when it has one (the build dir is handed to it). */
+  actionIdentity?: ActionIdentity;
 }
 
 /** The libc of the image (not of the agent, which brings its own): a venv is only valid for one. */
@@ -110,6 +114,7 @@ export async function ensureEnvironment(deps: EnvironmentDeps, spec: RunSpec): P
   const beat = setInterval(() => ctx.heartbeat({ phase: 'building', envDir: location.dir }), 5000);
   try {
     await mkdir(tmp, { recursive: true });
+    await handOver(tmp, deps.actionIdentity ?? null);
     const packDir = packDirectory(deps.packsBaseDir, spec);
     const vars = { pack_dir: packDir, env_dir: tmp, interpreter: location.interpreter, manifest_path: location.manifestPath ?? undefined };
     const setupHome = path.join(tmp, '.attune-setup');
@@ -122,7 +127,7 @@ export async function ensureEnvironment(deps: EnvironmentDeps, spec: RunSpec): P
       PIP_CONFIG_FILE: '/dev/null',
     };
     const run = (argv: string[]) =>
-      runSetupCommand(argv.map((a) => applyTemplate(a, vars)), { cwd: packDir, env, signal: ctx.cancellationSignal, timeoutMs: SETUP_TIMEOUT_MS });
+      runSetupCommand(argv.map((a) => applyTemplate(a, vars)), { cwd: packDir, env, signal: ctx.cancellationSignal, timeoutMs: SETUP_TIMEOUT_MS, identity: deps.actionIdentity });
 
     const create = await run(spec.executionConfig.environment!.create_command!);
     if (create.spawnError) return result('failed', `Failed to run environment create command '${spec.executionConfig.environment!.create_command![0]}': ${create.spawnError}`);
@@ -133,13 +138,14 @@ export async function ensureEnvironment(deps: EnvironmentDeps, spec: RunSpec): P
       // The env's own interpreter (when the runtime names one) installs into the env.
       const envInterpreter = spec.executionConfig.environment?.interpreter_path;
       const interp = envInterpreter ? applyTemplate(envInterpreter, { env_dir: tmp, pack_dir: packDir }) : location.interpreter;
-      const deps2 = await runSetupCommand(install.map((a) => applyTemplate(a, { ...vars, interpreter: interp })), { cwd: packDir, env, signal: ctx.cancellationSignal, timeoutMs: SETUP_TIMEOUT_MS });
+      const deps2 = await runSetupCommand(install.map((a) => applyTemplate(a, { ...vars, interpreter: interp })), { cwd: packDir, env, signal: ctx.cancellationSignal, timeoutMs: SETUP_TIMEOUT_MS, identity: deps.actionIdentity });
       if (deps2.spawnError) return result('failed', `Failed to run dependency install command '${install[0]}': ${deps2.spawnError}`);
       if (deps2.exitCode !== 0) return result('failed', `Dependency installation failed (exit ${deps2.exitCode}, stderr_bytes=${deps2.stderrBytes})`);
       // Written after a successful install only, as Attune does; our own readiness is the content-addressed key.
-      await writeFile(path.join(tmp, ATTUNE_DEPS_MARKER), createHash('sha256').update(readFileSync(location.manifestPath)).digest('hex'));
+      // Never through a link the setup commands (pack code) may have left in the build dir.
+      await writeFresh(path.join(tmp, ATTUNE_DEPS_MARKER), createHash('sha256').update(readFileSync(location.manifestPath)).digest('hex'));
     }
-    await writeFile(path.join(tmp, READY_MARKER), location.key);
+    await writeFresh(path.join(tmp, READY_MARKER), location.key);
     await rm(setupHome, { recursive: true, force: true });
     try {
       await rename(tmp, location.dir);

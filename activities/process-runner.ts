@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { LogSummary, RunOutcomeKind } from '../src/temporal/contracts';
-import { BoundedLogFile } from './bounded-log';
+import { BoundedLogFile, DEFAULT_MAX_LOG_BYTES, type LogCreator } from './bounded-log';
+import type { ActionIdentity } from './agent/action-identity';
 import { stopGroup } from './process-group';
 
 export interface ProcessRequest {
@@ -13,6 +14,10 @@ export interface ProcessRequest {
   stdin: string | null;
   stdoutPath: string;
   stderrPath: string;
+  /** How the logs are created (default: opened with 'w', the directory made when missing). */
+  createLog?: LogCreator;
+  /** The action's own uid/gid (supplementary groups cleared); null or absent: the agent's. */
+  identity?: ActionIdentity;
   timeoutMs: number;
   killGraceMs: number;
   /** Aborting kills the process group (SIGTERM, grace, SIGKILL) and yields `cancelled`. */
@@ -48,8 +53,8 @@ export interface RunningProcess {
  * returned promise never rejects for it, so one full volume never takes the agent down.
  */
 export function startProcess(req: ProcessRequest): RunningProcess {
-  const stdoutLog = new BoundedLogFile(req.stdoutPath, 'stdout');
-  const stderrLog = new BoundedLogFile(req.stderrPath, 'stderr');
+  const stdoutLog = new BoundedLogFile(req.stdoutPath, 'stdout', DEFAULT_MAX_LOG_BYTES, req.createLog);
+  const stderrLog = new BoundedLogFile(req.stderrPath, 'stderr', DEFAULT_MAX_LOG_BYTES, req.createLog);
   let pid: number | null = null;
   const result = (async (): Promise<ProcessResult> => {
     const opened = await Promise.allSettled([stdoutLog.open(), stderrLog.open()]);
@@ -185,7 +190,8 @@ const SPAWN_ATTEMPTS = 5;
  */
 async function spawnWithRetry(req: ProcessRequest): Promise<{ child: ChildProcessWithoutNullStreams } | { error: Error }> {
   for (let attempt = 1; ; attempt++) {
-    const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: 'pipe', windowsHide: true });
+    // With uid/gid, libuv's child calls setgroups(0, NULL) before setgid/setuid: no supplementary group is kept.
+    const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: 'pipe', windowsHide: true, ...(req.identity ?? {}) });
     // Every stream has a listener from the start: an 'error' event without one would crash the agent.
     // (The runner's own handlers decide what an error means: writeStdin for stdin, drain for the outputs.)
     for (const stream of [child.stdin, child.stdout, child.stderr]) stream.on('error', () => undefined);

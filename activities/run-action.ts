@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DetectedRuntime, RunOutcome, RunProgress, RunSpec } from '../src/temporal/contracts';
@@ -16,6 +16,8 @@ import { readyInterpreter } from './environment';
 import { finalizeArtifacts } from './finalize-artifacts';
 import type { KillRegistry } from './kill-registry';
 import type { RunRegistry, TrackedRun } from './run-registry';
+import type { ActionIdentity } from './agent/action-identity';
+import { createFresh, ensureAgentDir, handOver, LOG_FILE_MODE, makeScratchDir, openExecutionDir, writeActionFile, type ExecutionDir } from './execution-files';
 
 export interface RunActionDeps {
   agentId: string;
@@ -35,6 +37,8 @@ export interface RunActionDeps {
   killGraceMs: number;
   /** Set when the agent is shutting down: running actions end `agent_shutdown`, not `cancelled`. */
   isShuttingDown: () => boolean;
+  /** The uid/gid actions run as (agent/action-identity.ts); null or absent: the agent's own. */
+  actionIdentity?: ActionIdentity;
 }
 
 const HEARTBEAT_EVERY_MS = 1000;
@@ -95,8 +99,10 @@ async function follow(deps: RunActionDeps, spec: RunSpec, tracked: TrackedRun): 
 }
 
 async function performRun(deps: RunActionDeps, given: RunSpec, controller: AbortController, onStarted: (progress: () => RunProgress) => void): Promise<RunOutcome> {
-  const scratch = await mkdtemp(path.join(os.tmpdir(), `attune-exec-${given.executionId}-`));
+  const identity = deps.actionIdentity ?? null;
+  const scratch = await makeScratchDir(given.executionId);
   let scriptFile: string | null = null;
+  let executionDir: ExecutionDir | null = null;
   const base = (): Omit<RunOutcome, 'kind'> => ({ v: 1, exitCode: -1, durationMs: 0, stdout: null, stderr: null, error: null, agentId: deps.agentId });
   try {
     let spec = given;
@@ -121,20 +127,23 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     let stdin: string | null = spec.parameterDelivery === 'stdin' ? paramsText : null;
     if (spec.parameterDelivery === 'file') {
       const paramFile = path.join(scratch, `params.${spec.parameterFormat === 'dotenv' ? 'env' : spec.parameterFormat}`);
-      await writeFile(paramFile, paramsText, { mode: 0o400 });
+      await writeActionFile(paramFile, paramsText, 0o400, identity);
       deliveryEnv.ATTUNE_PARAMETER_FILE = paramFile;
     }
+    await handOver(scratch, identity);
     const args = [...command.args];
     if (command.inlineScript) {
       // Attune's name and place: <tmp>/attune/inline_actions/exec_<id>_<6 random chars><ext>, created exclusively.
-      const inlineDir = path.join(os.tmpdir(), 'attune', 'inline_actions');
-      await mkdir(inlineDir, { recursive: true, mode: 0o700 });
-      scriptFile = path.join(inlineDir, `exec_${spec.executionId}_${randomBytes(3).toString('hex')}${command.inlineScript.extension}`);
-      const { code, injectShellHelpers } = command.inlineScript;
-      await writeFile(scriptFile, injectShellHelpers ? shellHelperScript(spec.parameters, code) : code, { mode: 0o500, flag: 'wx' });
-      await chmod(scriptFile, 0o500);
+      try {
+        const inlineDir = await ensureAgentDir(os.tmpdir(), ['attune', 'inline_actions']);
+        scriptFile = path.join(inlineDir, `exec_${spec.executionId}_${randomBytes(3).toString('hex')}${command.inlineScript.extension}`);
+        const { code, injectShellHelpers } = command.inlineScript;
+        await writeActionFile(scriptFile, injectShellHelpers ? shellHelperScript(spec.parameters, code) : code, 0o500, identity);
+        if (injectShellHelpers) stdin = null; // the wrapper carries the parameters
+      } catch (err) {
+        return { ...base(), kind: 'spawn_failed', error: `Inline script could not be written: ${(err as Error).message}` };
+      }
       args.push(scriptFile);
-      if (injectShellHelpers) stdin = null; // the wrapper carries the parameters
     }
     const context = { ...spec.contextEnv, ATTUNE_ARTIFACTS_DIR: deps.artifactsDir, ATTUNE_RUNTIME_ENVS_DIR: deps.runtimeEnvsDir };
     const env = {
@@ -144,6 +153,12 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
       ...context,
     };
     const logs = executionLogPaths(deps.artifactsDir, spec.executionId);
+    try {
+      executionDir = await openExecutionDir(deps.artifactsDir, spec.executionId);
+    } catch (err) {
+      return { ...base(), kind: 'spawn_failed', error: (err as Error).message };
+    }
+    const via = executionDir.base;
     const running = startProcess({
       file: command.file,
       args,
@@ -152,6 +167,8 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
       stdin,
       stdoutPath: logs.stdout,
       stderrPath: logs.stderr,
+      createLog: (file) => createFresh(path.join(via, path.basename(file)), LOG_FILE_MODE),
+      identity,
       timeoutMs: spec.timeoutSeconds * 1000,
       killGraceMs: deps.killGraceMs,
       signal: controller.signal,
@@ -165,6 +182,7 @@ async function performRun(deps: RunActionDeps, given: RunSpec, controller: Abort
     const artifacts = given.reattachable ? await artifactsOf(deps.artifactsDir, spec.executionId) : undefined;
     return { ...base(), ...result, kind, error, ...(artifacts !== undefined ? { artifacts } : {}) };
   } finally {
+    await executionDir?.close();
     deps.kills.unregister(given.executionId);
     await rm(scratch, { recursive: true, force: true });
     if (scriptFile) await rm(scriptFile, { force: true });

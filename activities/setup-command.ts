@@ -1,5 +1,6 @@
 import execa from 'execa';
 import { stopGroup } from './process-group';
+import type { ActionIdentity } from './agent/action-identity';
 
 export interface SetupCommandResult {
   exitCode: number;
@@ -9,13 +10,14 @@ export interface SetupCommandResult {
 }
 
 /**
- * Runs one environment-setup command in its own process group. Output is drained and counted, never
- * kept; aborting or the deadline stops the whole group with the agent's one policy (SIGTERM, grace, SIGKILL).
+ * Runs one environment-setup command in its own process group, under the action's uid when actions have their
+ * own (it runs pack code too). Output is drained and counted, never kept; aborting or the deadline stops the
+ * whole group with the agent's one policy (SIGTERM, grace, SIGKILL).
  */
-export async function runSetupCommand(argv: string[], opts: { cwd?: string; env: Record<string, string>; signal: AbortSignal; timeoutMs: number }): Promise<SetupCommandResult> {
+export async function runSetupCommand(argv: string[], opts: { cwd?: string; env: Record<string, string>; signal: AbortSignal; timeoutMs: number; identity?: ActionIdentity }): Promise<SetupCommandResult> {
   const [file, ...args] = argv;
   if (!file) return { exitCode: -1, stderrBytes: 0, spawnError: 'empty command' };
-  const child = execa(file, args, { cwd: opts.cwd, env: opts.env, extendEnv: false, detached: true, buffer: false, reject: false, stdin: 'ignore' });
+  const child = execa(file, args, { cwd: opts.cwd, env: opts.env, extendEnv: false, detached: true, buffer: false, reject: false, stdin: 'ignore', ...(opts.identity ?? {}) });
   let stderrBytes = 0;
   child.stdout?.resume();
   child.stderr?.on('data', (c: Buffer) => (stderrBytes += c.length));

@@ -209,6 +209,19 @@ export function loadBridgeConfig(env: Env = process.env) {
   };
 }
 
+/** `UID:GID` (numbers) or `same`. */
+const actionUser = z.string().transform((v, ctx) => {
+  if (v === 'same') return { kind: 'same' as const };
+  const m = /^(\d{1,10}):(\d{1,10})$/.exec(v);
+  const uid = Number(m?.[1]);
+  const gid = Number(m?.[2]);
+  if (!m || uid > 0xfffffffe || gid > 0xfffffffe) {
+    ctx.addIssue({ code: 'custom', message: 'use UID:GID (numbers, e.g. 65534:65534) or same' });
+    return z.NEVER;
+  }
+  return { kind: 'user' as const, uid, gid };
+});
+
 const agentSchema = z.object({
   ATTUNE_WORKER_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, ".", "_" and "-"').optional(),
   ATTUNE_WORKER_RUNTIMES: csv.optional(),
@@ -219,6 +232,8 @@ const agentSchema = z.object({
   ATTUNE__WORKER__MAX_CONCURRENT_TASKS: positiveInt.default(10),
   // How long running actions may go on after SIGTERM; 25 s fits Kubernetes' default 30 s termination grace.
   ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).default(25),
+  // Who actions run as when the agent may change uid (root, or CAP_SETUID + CAP_SETGID): nobody by default.
+  ATTUNE_AGENT_ACTION_USER: actionUser.default({ kind: 'user', uid: 65534, gid: 65534 }),
   // Opt-in on the agent: a port inside an arbitrary image is the operator's choice.
   ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: sdkMetricsAddress,
 });
@@ -236,6 +251,7 @@ export function loadAgentConfig(env: Env = process.env) {
     artifactsDir: c.ATTUNE__ARTIFACTS_DIR,
     maxConcurrentTasks: c.ATTUNE__WORKER__MAX_CONCURRENT_TASKS,
     shutdownGraceMs: Math.round(c.ATTUNE_AGENT_SHUTDOWN_GRACE_SECONDS * 1000),
+    actionUser: c.ATTUNE_AGENT_ACTION_USER,
     tracing: loadTracingConfig(env, 'attune-agent'),
     sdkMetricsAddress: c.ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS,
     temporal: loadTemporalConfig(env),

@@ -23,6 +23,9 @@ import { loadRuntimeHints } from './runtime-hints';
 import type { Logger } from '../../src/log';
 import { AGENT_VERSION } from '../../src/version';
 import { agentTracing } from './tracing';
+import { actionIdentityForThisAgent } from './action-identity';
+import { sameUidWarning, secretsInEnvironmentWarning } from './exposure-warnings';
+import { secretsInEnvironmentBlock } from './launcher-secrets';
 
 export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig): AgentCapabilities {
   const runtimeVersions: Record<string, string[]> = {};
@@ -49,6 +52,11 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
   const interceptors = config.tracing ? await agentTracing(config.tracing, lifecycle) : undefined;
   const graceMs = config.shutdownGraceMs;
   if (!(await waitForWritableDirs(agentWritableDirs(config), log, { retryMs: 30_000, stopped: () => lifecycle.stopping }))) return;
+  const exposed = secretsInEnvironmentBlock();
+  if (exposed.length > 0) log.warn(secretsInEnvironmentWarning(exposed));
+  const { identity: actionIdentity, sameUidBecause } = actionIdentityForThisAgent(config.actionUser);
+  if (sameUidBecause !== null) log.warn(sameUidWarning(process.getuid!(), sameUidBecause));
+  else log.info({ uid: actionIdentity!.uid, gid: actionIdentity!.gid }, 'actions run under their own uid');
   const hints = loadRuntimeHints();
   if (hints) log.info({ file: hints.file, runtimes: hints.runtimes.map((r) => r.name), env: Object.keys(hints.env) }, 'runtime hints file');
   // The hints file's env is the image's declared setup for actions: it goes on top of the image's env.
@@ -82,6 +90,7 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     poolKeys,
     killGraceMs: KILL_GRACE_MS,
     isShuttingDown: () => shuttingDown,
+    actionIdentity,
     maxConcurrent: config.maxConcurrentTasks,
   });
   // The grace period is enforced by drainAgent; Temporal's own only covers the steps after a run.

@@ -2,6 +2,7 @@ import { ConfigError } from '../../src/errors';
 import { runMain } from '../../src/lifecycle';
 import { AGENT_VERSION } from '../../src/version';
 import { takeLauncherSecrets } from './launcher-secrets';
+import { reexecThroughLauncher } from './launcher-reexec';
 
 /**
  * Main of the bundled agent (`attune-agent [--detect-only]`): only the agent, so the single-file
@@ -9,7 +10,9 @@ import { takeLauncherSecrets } from './launcher-secrets';
  * stay quick.
  */
 function main(argv: string[]): void {
-  // Before anything else: the launcher's pipe is read and closed (see launcher-secrets.ts).
+  // Before anything else: started without the launcher but with credentials in the environment, become the
+  // launcher (does not return when it can); then the launcher's pipe is read and closed (see launcher-secrets.ts).
+  reexecThroughLauncher(argv);
   takeLauncherSecrets();
   const args = argv.filter((a) => a !== '--');
   if (args.includes('--version')) {

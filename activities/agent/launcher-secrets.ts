@@ -1,6 +1,10 @@
 import { closeSync, readFileSync } from 'node:fs';
+import { agentSecretNames } from './secret-names';
 
 export const SECRETS_FD_VAR = 'ATTUNE_AGENT_SECRETS_FD';
+
+/** What came over the launcher's pipe: in process.env, never in the environment block. */
+const piped = new Set<string>();
 
 /**
  * The bundle's launcher keeps the agent's credentials (codec keys, Temporal API key, TLS key …) out of node's
@@ -26,7 +30,13 @@ export function takeLauncherSecrets(env: NodeJS.ProcessEnv = process.env): numbe
   for (const [name, value] of Object.entries(secrets as Record<string, unknown>)) {
     if (typeof value !== 'string') continue;
     env[name] = value;
+    piped.add(name);
     n += 1;
   }
   return n;
+}
+
+/** The agent's credentials that are in this process's environment block (not handed over on the pipe). */
+export function secretsInEnvironmentBlock(env: NodeJS.ProcessEnv = process.env): string[] {
+  return agentSecretNames(env).filter((name) => !piped.has(name));
 }

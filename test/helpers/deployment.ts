@@ -229,6 +229,8 @@ export class TestDeployment {
       ATTUNE__RUNTIME_ENVS_DIR: path.join(this.dir, 'runtime_envs'),
       MARKER_DIR: this.markerDir,
       ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS,
+      // The host's agent stands in for a container's agent of its own uid (the rootfs tests use the default).
+      ATTUNE_AGENT_ACTION_USER: 'same',
       ...extra,
     };
   }

@@ -35,6 +35,7 @@ export class RootfsDeployment {
     ] as const) {
       await ensureAction(this.d.db, { ref, entrypoint, runtime, outputFormat: 'json' });
     }
+    await ensureAction(this.d.db, { ref: 'rootfs.isolation_probe', entrypoint: 'isolation_probe.sh', runtime: 'shell', outputFormat: 'json', parameterDelivery: 'file' });
     // Native actions have no runtime: the entrypoint itself is executed.
     await this.d.db.query(`UPDATE action SET runtime = NULL WHERE ref LIKE 'rootfs.native%'`);
     return this;
@@ -42,6 +43,8 @@ export class RootfsDeployment {
 
   agentEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
     const all = this.d.agentEnv({ PATH: IMAGE_PATH, HOME: '/', ATTUNE__PACKS_BASE_DIR: this.packsDir, ATTUNE__RUNTIME_ENVS_DIR: this.runtimeEnvsDir, ...extra });
+    // The agent's own default for who actions run as (the e2e harness sets `same`).
+    if (!('ATTUNE_AGENT_ACTION_USER' in extra)) delete all.ATTUNE_AGENT_ACTION_USER;
     // Only what the deployment sets: the host's own environment is not the image's.
     return Object.fromEntries(Object.entries(all).filter(([k, v]) => k in extra || process.env[k] !== v));
   }
@@ -51,11 +54,11 @@ export class RootfsDeployment {
   }
 
   /** Starts the chrooted agent and waits for the bridge to register its pool's worker row. */
-  async startAgent(rootfs: string, opts: RunOptions & { env?: Record<string, string>; args?: string[] } = {}): Promise<RootfsProcess> {
-    this.agent = new RootfsProcess(rootfs, ['/opt/attune/agent/attune-agent', ...(opts.args ?? [])], {
+  async startAgent(rootfs: string, opts: RunOptions & { env?: Record<string, string>; args?: string[]; command?: string[] } = {}): Promise<RootfsProcess> {
+    this.agent = new RootfsProcess(rootfs, [...(opts.command ?? ['/opt/attune/agent/attune-agent']), ...(opts.args ?? [])], {
       ...opts,
       env: this.agentEnv(opts.env ?? {}),
-      binds: this.binds(),
+      binds: [...this.binds(), ...(opts.binds ?? [])],
       logFile: path.join(this.d.dir, 'agent.log'),
     });
     await this.agent.waitForOutput(/agent polling/, 60_000);

@@ -14,7 +14,8 @@ const CASES: { name: string; rootfs: Parameters<typeof ensureRootfs>[0]; action:
     action: 'rootfs.env_report',
     params: { who: 'busybox' },
     run: { env: { NODE_OPTIONS: '--require=/app/otel.js', LD_LIBRARY_PATH: '/usr/local/cuda/lib64' } },
-    expected: { params: { who: 'busybox' }, node_options: '--require=/app/otel.js', ld_library_path: '/usr/local/cuda/lib64', ssl_cert_file: 'unset', uid: '0' },
+    // The agent runs as root, so the action runs under its own uid (ATTUNE_AGENT_ACTION_USER's default, nobody).
+    expected: { params: { who: 'busybox' }, node_options: '--require=/app/otel.js', ld_library_path: '/usr/local/cuda/lib64', ssl_cert_file: 'unset', uid: '65534' },
   },
   {
     name: 'busybox rootfs, read-only root and uid 65532: a shell action',

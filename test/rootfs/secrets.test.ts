@@ -31,6 +31,8 @@ describe('the agent\'s secrets against an action of the same uid', () => {
     expect(data.found).toBe(`${data.control}/environ`);
     expect(data.readable).toBe('');
     expect(r.agentEnv().ATTUNE_TEMPORAL_CODEC_KEYS).toContain(needle);
+    // Dropped to 65532 by --user, the agent cannot give actions their own uid: it said so once, at start.
+    expect((r.agent!.stdout + r.agent!.stderr).match(/actions run as the agent's own uid 65532 \(the agent runs as uid 65532 without CAP_SETUID and CAP_SETGID/g)).toHaveLength(1);
     // Seen as root from outside: neither environment block holds them (the launcher wiped its own in place).
     for (const pid of [r.agent!.launcherPid()!, r.agent!.agentPid()!]) {
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');

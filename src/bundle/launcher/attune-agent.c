@@ -44,6 +44,9 @@ static const char *const SCRUB_PREFIXES[] = {"LD_", "NODE_", "UV_", "MALLOC_", N
 static const char *const SCRUB_NAMES[] = {"GLIBC_TUNABLES", "GCONV_PATH", "LOCPATH", "SSL_CERT_FILE", "SSL_CERT_DIR", NULL};
 static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
 
+/* The secret-name rules; the same lists are in activities/agent/secret-names.ts (test/unit/secret-names.test.ts
+   compares them). */
+static const char *const SECRET_PREFIXES[] = {"ATTUNE_", "TEMPORAL_", NULL};
 static const char *const SECRET_SUFFIXES[] = {"_KEY", "_KEYS", "_KEY_DATA", "_TOKEN", "_TOKENS", "_PASSWORD", "_SECRET", NULL};
 
 /* Credentials outside the ATTUNE_/TEMPORAL_ names: the OTLP exporter's headers (a collector's token). */
@@ -56,7 +59,10 @@ static int secret(const char *entry) {
   size_t len = (size_t)(eq - entry);
   for (int i = 0; SECRET_NAMES[i]; i++)
     if (strlen(SECRET_NAMES[i]) == len && !strncmp(entry, SECRET_NAMES[i], len)) return 1;
-  if (strncmp(entry, "ATTUNE_", 7) && strncmp(entry, "TEMPORAL_", 9)) return 0;
+  int prefixed = 0;
+  for (int i = 0; SECRET_PREFIXES[i]; i++)
+    if (!strncmp(entry, SECRET_PREFIXES[i], strlen(SECRET_PREFIXES[i]))) prefixed = 1;
+  if (!prefixed) return 0;
   for (int i = 0; SECRET_SUFFIXES[i]; i++) {
     size_t sl = strlen(SECRET_SUFFIXES[i]);
     if (len > sl && !strncmp(entry + len - sl, SECRET_SUFFIXES[i], sl)) return 1;
