@@ -38,6 +38,7 @@ export function renderTable(r: ChaosResults, file: string): string {
     `| final status | ${Object.entries(v.executions.byStatus).map(([s, n]) => `${s} ${n}`).join(', ')} |`,
     `| **lost** (row still \`scheduled\`) | **${v.lost.length}** |`,
     `| **run twice** (marker file) | **${v.runTwice.length}** |`,
+    `| completed without a marker line (the detector would be blind) | ${v.unmarked.length} |`,
     `| **stuck** (row not final / workflow still Running) | **${v.stuck.rows.length} / ${v.stuck.workflows.length}** |`,
     `| opted-in executions retried after agent loss | ${v.retriedOnAgentLoss} |`,
     `| outcomes not allowed by their kind and faults | ${v.unexpected.length} |`,

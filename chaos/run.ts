@@ -86,7 +86,7 @@ async function main(): Promise<boolean> {
     for await (const w of d.temporal.workflow.list({ query })) stuckWorkflows.push(w.workflowId);
 
     const verdict = judge(cfg, book.all, injector.records, d.markerDir, stuckWorkflows);
-    passed = verdict.lost.length === 0 && verdict.runTwice.length === 0 && verdict.stuck.rows.length === 0 && verdict.stuck.workflows.length === 0;
+    passed = verdict.lost.length === 0 && verdict.runTwice.length === 0 && verdict.unmarked.length === 0 && verdict.stuck.rows.length === 0 && verdict.stuck.workflows.length === 0;
     const results = {
       meta: { date: started.toISOString(), short: cfg.short, durationSeconds: Math.round((Date.now() - started.getTime()) / 1000), machine: machine(), config: cfg, loadavgAtEnd: loadavg() },
       passed,
@@ -96,8 +96,8 @@ async function main(): Promise<boolean> {
     const file = writeResults(opts.outDir, results);
     process.stdout.write(renderTable(results, path.basename(file)));
     for (const u of verdict.unexpected) log(`unexpected: execution ${u.id} (${u.kind}) ${u.status} "${u.error ?? ''}" after ${u.faults.join(', ') || 'no fault'}: ${u.why}`);
-    log(`${passed ? 'PASSED' : 'FAILED'}: lost ${verdict.lost.length}, run twice ${verdict.runTwice.length}, stuck ${verdict.stuck.rows.length} rows / ${verdict.stuck.workflows.length} workflows; wrote ${file}`);
-    if (!passed) log(`lost ${JSON.stringify(verdict.lost)}; run twice ${JSON.stringify(verdict.runTwice)}; stuck ${JSON.stringify(verdict.stuck)}`);
+    log(`${passed ? 'PASSED' : 'FAILED'}: lost ${verdict.lost.length}, run twice ${verdict.runTwice.length} (unmarked ${verdict.unmarked.length}), stuck ${verdict.stuck.rows.length} rows / ${verdict.stuck.workflows.length} workflows; wrote ${file}`);
+    if (!passed) log(`lost ${JSON.stringify(verdict.lost)}; run twice ${JSON.stringify(verdict.runTwice)}; unmarked ${JSON.stringify(verdict.unmarked)}; stuck ${JSON.stringify(verdict.stuck)}`);
     return passed;
   } finally {
     await cleanup();

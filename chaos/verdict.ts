@@ -22,6 +22,8 @@ export interface Verdict {
   lost: number[];
   /** Execution ids whose action started more than once (marker file). */
   runTwice: number[];
+  /** Completed executions with no line in the marker file: the run-twice detector would be blind to them. */
+  unmarked: number[];
   /** Rows not final at the end for another reason, and workflows of the deployment still Running after the agents stopped. */
   stuck: { rows: number[]; workflows: string[] };
   /** Original executions of opted-in actions that ended agent-lost and were run again as a retry row. */
@@ -98,6 +100,7 @@ export function judge(cfg: ChaosConfig, all: Map<number, Tracked>, faults: Fault
     faults: faultFigures,
     lost,
     runTwice: [...runs.entries()].filter(([, n]) => n > 1).map(([id]) => id),
+    unmarked: [...all.values()].filter((t) => t.status === 'completed' && !runs.has(t.id)).map((t) => t.id),
     stuck: { rows: stuckRows, workflows: stuckWorkflows },
     retriedOnAgentLoss: retried,
     unexpected,

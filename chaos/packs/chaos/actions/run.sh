@@ -2,7 +2,7 @@
 # Every chaos action: records its start in MARKER_DIR/runs (the run-twice detector: one line per start), then
 # does what "mode" says: sleep "seconds", fail, print "bytes" bytes to stdout, or report the size and SHA-256 of its
 # parameters (several MiB of them). Parameters arrive on stdin as one JSON line.
-echo "$ATTUNE_EXEC_ID" >> "$MARKER_DIR/runs"
+echo "$ATTUNE_EXEC_ID" >> "$MARKER_DIR/runs" || exit 97
 f=$(mktemp)
 cat > "$f"
 num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$f" | head -n 1; }
