@@ -30,6 +30,7 @@ const figures = [
   'bigOutput.bytes', 'bigOutput.agent.rssGrowthMiB', 'bigOutput.agent.vmHwmAfterMiB', 'bigOutput.agent.captureMBps', 'bigOutput.processFloor.captureMBps',
   ...['adapter', 'engineFloor', 'processFloor'].flatMap((s) => pct(`cancel.publishToSigterm.${s}`)),
   'agentLoss.killToFinalStatus.p50', 'agentLoss.runHeartbeatTimeoutSeconds',
+  'backlog.n', 'backlog.drainSeconds', 'backlog.perSec', 'backlog.bridge.cpuMsPer1000', 'backlog.bridge.peakRssMiB', 'backlog.bridge.firstTenthPeakMiB', 'backlog.bridge.lastTenthPeakMiB',
 ];
 const missing = [];
 const na = [];

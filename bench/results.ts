@@ -6,7 +6,7 @@ import type { RecordedConfig } from './config';
 import type { Machine } from './machine';
 import { DEFAULT_OUT_DIR } from './options';
 import { renderTable, updateReadme } from './table';
-import type { AgentFigures, AgentLossFigures, BigOutputFigures, CancellationFigures, HistoryFigures, LatencyFigures, ThroughputFigures } from './scenarios/types';
+import type { AgentFigures, AgentLossFigures, BacklogFigures, BigOutputFigures, CancellationFigures, HistoryFigures, LatencyFigures, NotAvailable, ThroughputFigures } from './scenarios/types';
 
 export interface RunMeta {
   date: string;
@@ -30,6 +30,8 @@ export interface BenchResults {
   bigOutput: BigOutputFigures;
   cancel: CancellationFigures;
   agentLoss: AgentLossFigures;
+  /** Absent from results before the backlog scenario. */
+  backlog?: BacklogFigures | NotAvailable;
 }
 
 /**

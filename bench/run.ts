@@ -20,6 +20,7 @@ import { parseOptions, USAGE } from './options';
 import { writeResults } from './results';
 import { measureAgentFootprint } from './scenarios/agent-footprint';
 import { measureAgentLoss } from './scenarios/agent-loss';
+import { measureBacklog } from './scenarios/backlog';
 import { measureBigOutput } from './scenarios/big-output';
 import { measureCancellation } from './scenarios/cancellation';
 import { measureLatency } from './scenarios/latency';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     log('notAvailable' in built ? `bundle not available: ${built.notAvailable}` : `bundle ready: ${built.dir}`);
     return;
   }
-  const cfg = benchConfig(opts.quick);
+  const cfg = benchConfig(opts.quick, opts.backlog);
   const started = new Date();
   const t0Run = Date.now();
   log(`${opts.quick ? 'quick' : 'full'} run; results to ${opts.outDir}`);
@@ -56,11 +57,12 @@ async function main(): Promise<void> {
     const cancel = await measureCancellation(bench, cfg);
     await secondAgentStopped; // agent loss kills the first agent: no other may be left in its pool
     const agentLoss = await measureAgentLoss(bench, cfg);
+    const backlog = await measureBacklog(bench, cfg);
 
     const durationSeconds = Math.round((Date.now() - t0Run) / 1000);
     const bundleBuildSeconds = 'notAvailable' in agent.bundleSize ? 0 : (agent.bundleSize.buildSeconds ?? 0);
     const meta = { ...metaAtStart, durationSeconds, bundleBuildSeconds, measureSeconds: durationSeconds - bundleBuildSeconds, loadavgAtEnd: loadavg() };
-    const file = writeResults(opts.outDir, { meta, latency, history, throughput, agent, bigOutput, cancel, agentLoss });
+    const file = writeResults(opts.outDir, { meta, latency, history, throughput, agent, bigOutput, cancel, agentLoss, backlog });
     log(`wrote ${file} and latest.svg in ${Math.round((Date.now() - t0Run) / 1000)} s`);
   } finally {
     await bench.close();

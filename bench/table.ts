@@ -38,6 +38,8 @@ export interface TableInput {
   bigOutput: { bytes: number; agent: { rssGrowthMiB: number; vmHwmBeforeMiB: number; vmHwmAfterMiB: number; captureMBps: number }; processFloor: { captureMBps: number } };
   cancel: { publishToSigterm: Floors };
   agentLoss: { killToFinalStatus: Pct; finalStatus: string[]; runHeartbeatTimeoutSeconds: number; reattachWaitSeconds?: number };
+  /** Absent from results older than the backlog scenario. */
+  backlog?: { n: number; drainSeconds: number; perSec: number; bridge: { cpuMsPer1000?: number; rssBeforeMiB: number; peakRssMiB: number; firstTenthPeakMiB: number; lastTenthPeakMiB: number } } | NotAvailable;
 }
 
 const na = (x: unknown): x is NotAvailable => typeof x === 'object' && x !== null && 'notAvailable' in x;
@@ -98,6 +100,12 @@ export function renderTable(r: TableInput): string {
   const budget = l.runHeartbeatTimeoutSeconds + (l.reattachWaitSeconds ?? 0);
   const budgetText = l.reattachWaitSeconds ? `${f(l.runHeartbeatTimeoutSeconds, ' s')} run heartbeat timeout + ${f(l.reattachWaitSeconds, ' s')} re-attach wait` : `${f(l.runHeartbeatTimeoutSeconds, ' s')} run heartbeat timeout`;
   rows.push(['5. agent SIGKILL mid-action → final DB status (p50)', `${f(l.killToFinalStatus.p50, ' s')} (${l.finalStatus.join(', ')})`, budgetText, r2(l.killToFinalStatus.p50, budget)]);
+  const bl = r.backlog;
+  if (bl && na(bl)) rows.push(['6. backlog drained', 'not available', bl.notAvailable, '–']);
+  else if (bl) {
+    rows.push([`6. backlog of ${bl.n} dispatches: drain time / rate (2 agents) / bridge CPU per 1 000`, `${f(bl.drainSeconds, ' s')} / ${f(bl.perSec, '/s')} / ${f((bl.bridge.cpuMsPer1000 ?? NaN) / 1000, ' s')}`, '–', '–']);
+    rows.push([`6. backlog of ${bl.n}: bridge RSS before → peak; first → last tenth of the drain`, `${f(bl.bridge.rssBeforeMiB)} → ${f(bl.bridge.peakRssMiB, ' MiB')}; ${f(bl.bridge.firstTenthPeakMiB)} → ${f(bl.bridge.lastTenthPeakMiB, ' MiB')}`, '–', r2(bl.bridge.lastTenthPeakMiB, bl.bridge.firstTenthPeakMiB)]);
+  }
   const head = ['figure', 'adapter', 'floor', 'ratio to floor (each floor in order)'];
   return `${[`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((x) => `| ${x.join(' | ')} |`)].join('\n')}\n`;
 }

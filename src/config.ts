@@ -125,6 +125,9 @@ const bridgeSchema = z.object({
   // channels are a broker-wide budget (4 per attached pool). It is attached again when an agent of it appears.
   ATTUNE_TEMPORAL_POOL_DETACH_SECONDS: z.coerce.number().int().min(1).default(600),
   ATTUNE_TEMPORAL_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  // The SDK's default sizes the workflow cache from the heap limit (~600 per GiB); an operator bounds the bridge's
+  // memory under a large backlog with a smaller one (evicted workflows are replayed from history when they wake).
+  ATTUNE_TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(2, 'must be at least 2').optional(),
   ATTUNE__AGENT__BINARY_DIR: z.string().min(1).default('/opt/attune/agent'),
   ATTUNE__AGENT__BOOTSTRAP_TOKEN: z.string().min(1).optional(),
   ATTUNE_TEMPORAL_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8099),
@@ -198,6 +201,7 @@ export function loadBridgeConfig(env: Env = process.env) {
     reconcileSeconds: c.ATTUNE_TEMPORAL_RECONCILE_SECONDS,
     poolDetachSeconds: c.ATTUNE_TEMPORAL_POOL_DETACH_SECONDS,
     workflowBundle: c.ATTUNE_TEMPORAL_WORKFLOW_BUNDLE,
+    maxCachedWorkflows: c.ATTUNE_TEMPORAL_MAX_CACHED_WORKFLOWS,
     agentBinary: { binaryDir: c.ATTUNE__AGENT__BINARY_DIR, bootstrapToken: c.ATTUNE__AGENT__BOOTSTRAP_TOKEN },
     httpPort: c.ATTUNE_TEMPORAL_HTTP_PORT,
     httpHost: c.ATTUNE_TEMPORAL_HTTP_HOST,

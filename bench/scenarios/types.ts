@@ -128,3 +128,14 @@ export interface AgentLossFigures {
   ratioToDetectionBudget?: number;
   ratioToHeartbeatTimeout: number;
 }
+
+/** 6. `backlog` (full run only): `n` dispatches published at once, drained by two agents. */
+export interface BacklogFigures {
+  n: number;
+  publishSeconds: number;
+  /** First publish → the last ExecutionCompleted. */
+  drainSeconds: number;
+  perSec: number;
+  /** The bridge's CPU time over the drain per 1 000; its VmRSS, sampled every second: the peak over the drain's first and last tenths (by completions). */
+  bridge: { cpuMsPer1000: number; rssBeforeMiB: number; peakRssMiB: number; firstTenthPeakMiB: number; lastTenthPeakMiB: number; lastToFirstTenth: number; samples: number };
+}

@@ -81,7 +81,9 @@ export async function buildBundle(opts: { arch: string; out: string; archives?: 
   const tarballs = [];
   for (const [ext, compress] of opts.archives === false ? [] : [
     ['tar.gz', ['gzip', '-9', '-n']],
-    ['tar.zst', ['zstd', '-19', '-T0', '-q']],
+    // --long=27: a 128 MiB window (-0.5 MiB on 36.9; --ultra -22 gains 0.2 more for 2.5x the time). 27 is the
+    // largest window a stock zstd / tar --zstd decompresses without being told --long.
+    ['tar.zst', ['zstd', '-19', '--long=27', '-T0', '-q']],
   ] as const) {
     const file = `${dir}.${ext}`;
     // Deterministic archive: sorted names, fixed owner and mtime.

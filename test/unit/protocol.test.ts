@@ -48,6 +48,9 @@ describe('configuration', () => {
     expect(loadBridgeConfig(bridge).sdkMetricsAddress).toBeUndefined();
     expect(loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: '0.0.0.0:9464' }).sdkMetricsAddress).toBe('0.0.0.0:9464');
     expect(() => loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS: '9464' })).toThrow(/ATTUNE_TEMPORAL_SDK_METRICS_ADDRESS is invalid: use host:port/);
+    expect(loadBridgeConfig(bridge).maxCachedWorkflows).toBeUndefined();
+    expect(loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_MAX_CACHED_WORKFLOWS: '500' }).maxCachedWorkflows).toBe(500);
+    expect(() => loadBridgeConfig({ ...bridge, ATTUNE_TEMPORAL_MAX_CACHED_WORKFLOWS: '1' })).toThrow(/^ATTUNE_TEMPORAL_MAX_CACHED_WORKFLOWS is invalid: must be at least 2/);
   });
 
   it('an agent needs no database or broker settings and defaults Temporal to 127.0.0.1', () => {
