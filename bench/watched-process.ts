@@ -36,9 +36,11 @@ export class WatchedProcess {
   /** When the first line matching `re` arrived (the moment its chunk was read). */
   line(re: RegExp, timeoutMs = 120_000): Promise<number> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no line ${re} within ${timeoutMs} ms (pid ${this.child.pid})`)), timeoutMs);
-      this.lineWaiters.push({ re, resolve: (t) => (clearTimeout(timer), resolve(t)) });
-      this.child.once('exit', (code) => reject(new Error(`pid ${this.child.pid} exited (${code}) before ${re}`)));
+      // One waiter per eager-floor execution: each removes its exit listener when it settles (no listener leak).
+      const onExit = (code: number | null) => (clearTimeout(timer), reject(new Error(`pid ${this.child.pid} exited (${code}) before ${re}`)));
+      const timer = setTimeout(() => (this.child.off('exit', onExit), reject(new Error(`no line ${re} within ${timeoutMs} ms (pid ${this.child.pid})`))), timeoutMs);
+      this.lineWaiters.push({ re, resolve: (t) => (clearTimeout(timer), this.child.off('exit', onExit), resolve(t)) });
+      this.child.once('exit', onExit);
     });
   }
 
