@@ -103,7 +103,7 @@ export function renderTable(r: TableInput): string {
   const bl = r.backlog;
   if (bl && na(bl)) rows.push(['6. backlog drained', 'not available', bl.notAvailable, '–']);
   else if (bl) {
-    rows.push([`6. backlog of ${bl.n} dispatches: drain time / rate (2 agents) / bridge CPU per 1 000`, `${f(bl.drainSeconds, ' s')} / ${f(bl.perSec, '/s')} / ${f((bl.bridge.cpuMsPer1000 ?? NaN) / 1000, ' s')}`, '–', '–']);
+    rows.push([`6. backlog of ${bl.n} dispatches: drain time / rate (2 agents) / bridge CPU per 1 000`, `${f(bl.drainSeconds, ' s')} / ${f(bl.perSec, '/s')} / ${f(bl.bridge.cpuMsPer1000 === undefined ? undefined : bl.bridge.cpuMsPer1000 / 1000, ' s')}`, '–', '–']);
     rows.push([`6. backlog of ${bl.n}: bridge RSS before → peak; first → last tenth of the drain`, `${f(bl.bridge.rssBeforeMiB)} → ${f(bl.bridge.peakRssMiB, ' MiB')}; ${f(bl.bridge.firstTenthPeakMiB)} → ${f(bl.bridge.lastTenthPeakMiB, ' MiB')}`, '–', r2(bl.bridge.lastTenthPeakMiB, bl.bridge.firstTenthPeakMiB)]);
   }
   const head = ['figure', 'adapter', 'floor', 'ratio to floor (each floor in order)'];

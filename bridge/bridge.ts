@@ -154,7 +154,7 @@ export async function runBridge(config: BridgeConfig, log: Logger, lifecycle: Li
     // A prebuilt bundle (docker/bridge.Dockerfile) skips webpack at start; otherwise bundle now.
     ...(config.workflowBundle ? { workflowBundle: { codePath: config.workflowBundle } } : { workflowsPath: require.resolve('../workflows') }),
     activities: controlActivities,
-    ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+    maxCachedWorkflows: config.maxCachedWorkflows, // undefined: the SDK's default
     ...tracing.worker,
     identity: `bridge@${os.hostname()}:${process.pid}`,
   });

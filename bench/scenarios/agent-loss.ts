@@ -18,7 +18,7 @@ export async function measureAgentLoss(bench: BenchHarness, cfg: BenchConfig): P
   const reattachWaitSeconds = Number(String(REATTACH_WAIT).replace(/s$/, ''));
   const trials: { seconds: number; finalStatus: string }[] = [];
   for (let i = 0; i < cfg.lossTrials; i++) {
-    const agent = d.agents[0]!.child.exitCode === null && d.agents[0]!.child.signalCode === null ? d.agents[0]! : d.startAgent();
+    const agent = d.agents[0]!.running ? d.agents[0]! : d.startAgent();
     await d.waitForWorker();
     const id = await bench.startTrapTerm();
     const t0 = nowMs();

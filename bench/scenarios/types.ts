@@ -129,7 +129,7 @@ export interface AgentLossFigures {
   ratioToHeartbeatTimeout: number;
 }
 
-/** 6. `backlog` (full run only): `n` dispatches published at once, drained by two agents. */
+/** 6. `backlog`: `n` dispatches published at once (10 000 in a full run, 50 in --quick), drained by two agents. */
 export interface BacklogFigures {
   n: number;
   publishSeconds: number;
