@@ -1,4 +1,4 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -49,13 +49,19 @@ const NO_PROGRESS: RunProgress = { stdoutBytes: 0, stderrBytes: 0, lastLine: '',
 /**
  * Runs one action: resolve the command, deliver parameters, capture output into the shared artifacts
  * volume, heartbeat progress, and report what happened as a small value (never the output itself). With
- * `spec.attach` it starts nothing: it follows the run this agent already has for the execution.
+ * `spec.attach` it follows the run this agent already has for the execution; it starts one only with
+ * `spec.startIfNeverSeen` and only when this agent process never received a run of the execution.
  */
 export async function runAction(deps: RunActionDeps, spec: RunSpec): Promise<RunOutcome> {
   if (spec.attach) {
     const tracked = deps.runs.attach(spec.executionId);
-    if (!tracked) throw ApplicationFailure.nonRetryable(`Agent ${deps.agentId} has no run of execution ${spec.executionId} to re-attach to`, 'RunNotFound');
-    return follow(deps, spec, tracked);
+    if (tracked) return follow(deps, spec, tracked);
+    // The first task was lost between the server and this agent (a cut as its poll was answered): the server
+    // saw it started, the agent never did. Nothing ran, so running it now is the first and only run.
+    if (spec.startIfNeverSeen !== true || deps.runs.hasSeen(spec.executionId)) {
+      throw ApplicationFailure.nonRetryable(`Agent ${deps.agentId} has no run of execution ${spec.executionId} to re-attach to`, 'RunNotFound');
+    }
+    log.warn('the run never reached this agent (its task was lost in transit): starting it now', { executionId: spec.executionId });
   }
   const controller = deps.kills.register(spec.executionId);
   let progress: () => RunProgress = () => NO_PROGRESS;

@@ -11,6 +11,14 @@ export const REATTACH_WINDOW_MS = 2 * 60_000;
  */
 export const OUTCOME_RETENTION_MS = 60 * 60_000;
 export const MAX_KEPT_OUTCOMES = 2000;
+/**
+ * How long, and for how many executions, the agent remembers that it received a run at all (ids only, a few
+ * bytes each). A re-attach for an execution this agent never received starts it: the first task was lost
+ * between the server and the agent (a cut as the poll answered). Remembering far longer than the outcomes keeps
+ * a run whose outcome was forgotten from ever being started twice.
+ */
+export const SEEN_RETENTION_MS = 24 * 60 * 60_000;
+export const MAX_SEEN = 200_000;
 
 export interface TrackedRun {
   outcome: Promise<RunOutcome>;
@@ -23,17 +31,22 @@ export interface TrackedRun {
  * collects the live process (or its outcome) instead of spawning the action again.
  */
 export class RunRegistry {
-  private readonly live = new Map<number, { run: TrackedRun; expiry?: NodeJS.Timeout }>();
+  /** `followers`: the runAction attempts following the run; it is stopped only once none is left (after the window). */
+  private readonly live = new Map<number, { run: TrackedRun; followers: number; expiry?: NodeJS.Timeout }>();
   private readonly finished = new Map<number, { outcome: RunOutcome; at: number }>();
+  private readonly seen = new Map<number, number>();
 
   constructor(
     private readonly windowMs = REATTACH_WINDOW_MS,
     private readonly keepOutcomesMs = OUTCOME_RETENTION_MS,
     private readonly maxOutcomes = MAX_KEPT_OUTCOMES,
+    private readonly keepSeenMs = SEEN_RETENTION_MS,
+    private readonly maxSeen = MAX_SEEN,
   ) {}
 
   track(executionId: number, run: TrackedRun): void {
-    this.live.set(executionId, { run });
+    this.live.set(executionId, { run, followers: 1 });
+    this.remember(executionId);
     run.outcome.then(
       (outcome) => {
         this.clear(executionId);
@@ -49,10 +62,16 @@ export class RunRegistry {
     );
   }
 
-  /** Nobody follows the run any more: it keeps running for the window, then is stopped unless re-attached. */
+  /**
+   * One follower lost its heartbeats. Once nobody follows the run it keeps running for the window, then is stopped
+   * unless re-attached. (A re-attach can arrive before the first attempt learns it was timed out: that late detach
+   * must not stop the run the re-attach now follows.)
+   */
   detach(executionId: number): void {
     const entry = this.live.get(executionId);
-    if (!entry || entry.expiry) return;
+    if (!entry) return;
+    entry.followers = Math.max(0, entry.followers - 1);
+    if (entry.followers > 0 || entry.expiry) return;
     entry.expiry = setTimeout(() => entry.run.stop(), this.windowMs);
     entry.expiry.unref();
   }
@@ -63,12 +82,37 @@ export class RunRegistry {
     if (entry) {
       clearTimeout(entry.expiry);
       entry.expiry = undefined;
+      entry.followers += 1;
       return entry.run;
     }
     this.expireFinished();
     const done = this.finished.get(executionId);
     if (!done) return null;
     return { outcome: Promise.resolve(done.outcome), progress: () => ({ stdoutBytes: done.outcome.stdout?.totalBytes ?? 0, stderrBytes: done.outcome.stderr?.totalBytes ?? 0, lastLine: '', pid: null }), stop: () => undefined };
+  }
+
+  /** True when this agent process received a run of the execution (within the last day, among the newest ids). */
+  hasSeen(executionId: number): boolean {
+    this.expireSeen();
+    return this.seen.has(executionId);
+  }
+
+  private remember(executionId: number): void {
+    this.expireSeen();
+    this.seen.delete(executionId); // re-inserted: insertion order stays oldest first
+    this.seen.set(executionId, Date.now());
+    for (const id of this.seen.keys()) {
+      if (this.seen.size <= this.maxSeen) break;
+      this.seen.delete(id);
+    }
+  }
+
+  private expireSeen(): void {
+    const cutoff = Date.now() - this.keepSeenMs;
+    for (const [id, at] of this.seen) {
+      if (at >= cutoff) break; // oldest first: the rest are newer
+      this.seen.delete(id);
+    }
   }
 
   private clear(executionId: number): void {

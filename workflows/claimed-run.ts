@@ -1,7 +1,8 @@
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import type { ClaimResult, RunSpec } from '../src/temporal/contracts';
 import { environmentStep, runOnAgent, versionStep, versionVerdict, type RunAttempt } from './agent-steps';
 import type { ExecutionTimings } from './options';
+import { PATCHES } from './patches';
 import type { ExecutionState } from './state';
 
 /** A run whose heartbeats were lost is looked for on its agent this many times before the agent counts as lost. */
@@ -12,7 +13,8 @@ export const MAX_REATTACH = 3;
  * environment and version steps are scheduled only when they have work, and stay separate, named steps when
  * they do. runAction reports the artifact checksums itself. A run whose heartbeats were lost (a Temporal blip,
  * a network cut) is re-attached on the same agent by execution id: the agent still has the process, or its
- * outcome, and never spawns it again; no live run there, or no agent, is "agent lost".
+ * outcome, and never spawns it again; a run it never received (the task lost in transit) it starts then; a run it
+ * received but no longer has, or no agent, is "agent lost".
  */
 export async function runClaimed(claim: ClaimResult, spec: RunSpec, state: ExecutionState, timings: ExecutionTimings): Promise<RunAttempt> {
   const precheck = claim.precheck;
@@ -32,7 +34,8 @@ export async function runClaimed(claim: ClaimResult, spec: RunSpec, state: Execu
   let ran = first;
   for (let attempt = 1; ran.kind === 'lost' && ran.heartbeatLost === true && attempt <= MAX_REATTACH; attempt++) {
     log.warn('run heartbeats lost; re-attaching to the run on its agent', { agentId: claim.agentId, attempt });
-    const again = await runOnAgent(claim, { ...spec, reattachable: true, attach: true }, state, { ...timings, agentScheduleToStart: timings.reattachWait });
+    const lostRunStarts = patched(PATCHES.reattachStartsLostRun) ? { startIfNeverSeen: true } : {};
+    const again = await runOnAgent(claim, { ...spec, reattachable: true, attach: true, ...lostRunStarts }, state, { ...timings, agentScheduleToStart: timings.reattachWait });
     // Not picked up (agent gone) or no such run there: the agent was lost, as the first attempt said.
     if (again.kind === 'not_started' || (again.kind === 'lost' && again.heartbeatLost !== true)) return first;
     ran = again;

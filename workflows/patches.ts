@@ -15,4 +15,6 @@ export const PATCHES = {
   sessionAnnounceSync: 'session-announce-sync-v1',
   /** attuneExecutionWorkflow upserts AttuneAgent/AttuneRuntime/AttuneStatus (once after the claim, once at the end). */
   searchAttributes: 'search-attributes-v1',
+  /** attuneExecutionWorkflow: a re-attach asks the agent to start the run if it never received it (its task was lost in transit). */
+  reattachStartsLostRun: 'reattach-starts-lost-run-v1',
 } as const;

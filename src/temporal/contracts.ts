@@ -116,6 +116,12 @@ export interface RunSpec {
    */
   reattachable?: boolean;
   attach?: boolean;
+  /**
+   * With `attach` (added later): when the agent process never received a run of the execution, it starts it
+   * instead of answering RunNotFound. The first task was then lost between the server and the agent (a cut as
+   * the agent's poll was answered): the server saw it started, nothing ran.
+   */
+  startIfNeverSeen?: boolean;
 }
 
 /** Where a claim-checked RunSpec's parameters are: a path relative to the artifacts volume, its size and digest. */

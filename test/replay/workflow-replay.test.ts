@@ -35,9 +35,11 @@ describe('recorded workflow histories', () => {
     // execution, which create Attune's retry (reset to the first workflow task, and to the report). v6-traced: recorded
     // with tracing on (trace headers on the start and the activities); the replay command replays every history with
     // and without tracing. v6-agent-session-stopped: an agent session (session-announce-sync-v1) closed by its agent.
+    // v6-lost-run-started: the run's first task lost on its way to the agent, then started by the re-attach
+    // (reattach-starts-lost-run-v1); v5-reattached is the same path before that patch.
     const scenarios = ['completed-json', 'failed-exit', 'timeout', 'cancelled-running', 'cancelled-before-dispatch'];
     const expected = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'].flatMap((v) => scenarios.map((s) => `${v}-${s}.json`));
-    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json', 'v6-traced-completed-json.json', 'v6-agent-session-stopped.json']));
+    expect(files).toEqual(expect.arrayContaining([...expected, 'v5-reattached.json', 'v5-large-parameters.json', 'v6-reset-retry.json', 'v6-reset-retry-at-report.json', 'v6-traced-completed-json.json', 'v6-agent-session-stopped.json', 'v6-lost-run-started.json']));
     // v6 carries the upserts: TemporalChangeVersion (with the patch marker), running after the claim, the final status.
     const v6 = readFileSync(path.join(dir, 'v6-completed-json.json'), 'utf8');
     expect(v6.match(/"EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES"/g)).toHaveLength(3);

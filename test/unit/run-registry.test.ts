@@ -1,4 +1,4 @@
-import { OUTCOME_RETENTION_MS, REATTACH_WINDOW_MS, RunRegistry, type TrackedRun } from '../../activities/run-registry';
+import { OUTCOME_RETENTION_MS, REATTACH_WINDOW_MS, RunRegistry, SEEN_RETENTION_MS, type TrackedRun } from '../../activities/run-registry';
 import type { RunOutcome } from '../../src/temporal/contracts';
 
 const outcome: RunOutcome = { v: 1, kind: 'exited', exitCode: 0, durationMs: 1, stdout: null, stderr: null, error: null, agentId: 'a' };
@@ -22,6 +22,42 @@ describe('the runs of one agent, for re-attaching', () => {
     expect(runs.attach(1)).toBe(r);
     jest.advanceTimersByTime(5000);
     expect(r.stopped()).toBe(false);
+  });
+
+  it('keeps a run a re-attach follows when the first attempt learns of its lost heartbeats only after that re-attach', () => {
+    const runs = new RunRegistry(1000);
+    const r = run();
+    runs.track(1, r);
+    expect(runs.attach(1)).toBe(r); // the re-attach came first
+    runs.detach(1); // then the first attempt's cancel
+    jest.advanceTimersByTime(5000);
+    expect(r.stopped()).toBe(false);
+    runs.detach(1); // the re-attach's heartbeats are lost too: now nobody follows it
+    jest.advanceTimersByTime(1000);
+    expect(r.stopped()).toBe(true);
+  });
+
+  it('remembers every execution it received, past its outcome, for a day: a re-attach may start only a run never received', async () => {
+    const runs = new RunRegistry(1000, 1000);
+    expect(runs.hasSeen(1)).toBe(false);
+    const r = run();
+    runs.track(1, r);
+    expect(runs.hasSeen(1)).toBe(true);
+    r.finish();
+    await Promise.resolve();
+    await Promise.resolve();
+    jest.advanceTimersByTime(1001);
+    expect(runs.attach(1)).toBeNull(); // the outcome is forgotten …
+    expect(runs.hasSeen(1)).toBe(true); // … the run having been received is not
+    expect(runs.hasSeen(2)).toBe(false);
+    jest.advanceTimersByTime(SEEN_RETENTION_MS);
+    expect(runs.hasSeen(1)).toBe(false);
+  });
+
+  it('remembers at most the newest executions it received', () => {
+    const runs = new RunRegistry(1000, OUTCOME_RETENTION_MS, 10, SEEN_RETENTION_MS, 2);
+    for (const id of [1, 2, 3]) runs.track(id, run());
+    expect([1, 2, 3].map((id) => runs.hasSeen(id))).toEqual([false, true, true]);
   });
 
   it('stops a detached run nobody re-attached to within the window', () => {

@@ -165,6 +165,9 @@ describe('the current execution workflow', () => {
     await expect(h.result(executionId)).resolves.toMatchObject({ status: 'completed' });
     expect(h.callsOf(executionId, 'runAction').map((c) => (c.input as { attach?: boolean }).attach ?? false)).toEqual([false, true]);
     expect(h.warnings(executionId)).toContain('run heartbeats lost; re-attaching to the run on its agent');
+    // The re-attach also asks the agent to start a run it never received (the first task lost in transit).
+    expect(h.callsOf(executionId, 'runAction').map((c) => (c.input as { startIfNeverSeen?: boolean }).startIfNeverSeen ?? false)).toEqual([false, true]);
+    expect(await h.patchMarkers(executionId)).toContain('reattach-starts-lost-run-v1');
   }, 30_000);
 
   it('reports the agent lost when the re-attach finds no run there, and its status shows the last heartbeat', async () => {
