@@ -46,17 +46,11 @@ export class RunRegistry {
 
   track(executionId: number, run: TrackedRun): void {
     this.live.set(executionId, { run, followers: 1 });
-    this.remember(executionId);
+    putNewest(this.seen, executionId, Date.now(), (at) => at, this.keepSeenMs, this.maxSeen);
     run.outcome.then(
       (outcome) => {
         this.clear(executionId);
-        this.expireFinished();
-        this.finished.set(executionId, { outcome, at: Date.now() });
-        // Oldest first (insertion order): past the count, the oldest outcomes go.
-        for (const id of this.finished.keys()) {
-          if (this.finished.size <= this.maxOutcomes) break;
-          this.finished.delete(id);
-        }
+        putNewest(this.finished, executionId, { outcome, at: Date.now() }, (f) => f.at, this.keepOutcomesMs, this.maxOutcomes);
       },
       () => this.clear(executionId),
     );
@@ -85,7 +79,7 @@ export class RunRegistry {
       entry.followers += 1;
       return entry.run;
     }
-    this.expireFinished();
+    dropOlderThan(this.finished, (f) => f.at, this.keepOutcomesMs);
     const done = this.finished.get(executionId);
     if (!done) return null;
     return { outcome: Promise.resolve(done.outcome), progress: () => ({ stdoutBytes: done.outcome.stdout?.totalBytes ?? 0, stderrBytes: done.outcome.stderr?.totalBytes ?? 0, lastLine: '', pid: null }), stop: () => undefined };
@@ -93,26 +87,8 @@ export class RunRegistry {
 
   /** True when this agent process received a run of the execution (within the last day, among the newest ids). */
   hasSeen(executionId: number): boolean {
-    this.expireSeen();
+    dropOlderThan(this.seen, (at) => at, this.keepSeenMs);
     return this.seen.has(executionId);
-  }
-
-  private remember(executionId: number): void {
-    this.expireSeen();
-    this.seen.delete(executionId); // re-inserted: insertion order stays oldest first
-    this.seen.set(executionId, Date.now());
-    for (const id of this.seen.keys()) {
-      if (this.seen.size <= this.maxSeen) break;
-      this.seen.delete(id);
-    }
-  }
-
-  private expireSeen(): void {
-    const cutoff = Date.now() - this.keepSeenMs;
-    for (const [id, at] of this.seen) {
-      if (at >= cutoff) break; // oldest first: the rest are newer
-      this.seen.delete(id);
-    }
   }
 
   private clear(executionId: number): void {
@@ -121,8 +97,26 @@ export class RunRegistry {
     this.live.delete(executionId);
   }
 
-  private expireFinished(): void {
-    const cutoff = Date.now() - this.keepOutcomesMs;
-    for (const [id, f] of this.finished) if (f.at < cutoff) this.finished.delete(id);
+}
+
+/*
+ * The registry's memories (outcomes, received ids) are Maps in insertion order, so oldest first: entries are added
+ * with the current time, expire by age from the front, and past a count the oldest go.
+ */
+function dropOlderThan<V>(map: Map<number, V>, atOf: (v: V) => number, keepMs: number): void {
+  const cutoff = Date.now() - keepMs;
+  for (const [id, v] of map) {
+    if (atOf(v) >= cutoff) break; // the rest are newer
+    map.delete(id);
+  }
+}
+
+function putNewest<V>(map: Map<number, V>, id: number, value: V, atOf: (v: V) => number, keepMs: number, max: number): void {
+  dropOlderThan(map, atOf, keepMs);
+  map.delete(id); // re-inserted at the newest end
+  map.set(id, value);
+  for (const oldest of map.keys()) {
+    if (map.size <= max) break;
+    map.delete(oldest);
   }
 }

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { TestDeployment } from '../helpers/deployment';
-import { TEST_CODEC_KEYS } from '../helpers/services';
+import { testCodec } from '../helpers/services';
 import { AUDIENCE, TestIssuer } from '../helpers/test-issuer';
 
 /**
@@ -32,7 +31,7 @@ describe('the codec endpoint with ATTUNE_TEMPORAL_CODEC_AUTH=oidc', () => {
   });
 
   it('decodes for a valid access token, answers 401 to an invalid one and to the static token', async () => {
-    const codec = new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }));
+    const codec = testCodec();
     const [sealed] = await codec.encode([defaultPayloadConverter.toPayload({ actionRef: 'tests.ok_json' })]);
     const body = JSON.stringify({ payloads: [{ metadata: Object.fromEntries(Object.entries(sealed!.metadata!).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(sealed!.data!).toString('base64') }] });
     const decode = (authorization: string) => fetch(`http://127.0.0.1:${d.httpPort}/codec/decode`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });

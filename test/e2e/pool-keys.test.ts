@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { EncryptionCodec, loadCodecKeys, type CodecKey } from '../../src/temporal/payload-codec';
+import type { CodecKey } from '../../src/temporal/payload-codec';
 import type { SealedParts } from '../../src/temporal/contracts';
 import { openParts, SealedPartsError } from '../../src/temporal/sealed-parts';
 import { decryptAttuneJson } from '../../src/attune/crypto';
 import { TestDeployment, TEST_ATTUNE_ENCRYPTION_KEY, eventually } from '../helpers/deployment';
 import { decodeHistoryWith } from '../helpers/history-payloads';
-import { TEST_CODEC_KEYS } from '../helpers/services';
+import { testCodec } from '../helpers/services';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as {
   vectors: { value: unknown; encrypted_value: string }[];
@@ -46,7 +46,7 @@ function sealedIn(texts: string[]): SealedParts[] {
 describe('per-pool keys', () => {
   const d = new TestDeployment();
   const poolB = `${d.pool}-b`;
-  const codec = new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }));
+  const codec = testCodec();
   let workerB = 0;
   let identity = '';
   beforeAll(async () => {

@@ -2,12 +2,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClaimResult } from '../../src/temporal/contracts';
-import { createDataConverter } from '../../src/temporal/data-converter';
 import { agentControlTaskQueue, agentTaskQueue, deploymentNames } from '../../src/temporal/names';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { CuttableProxy } from '../helpers/cuttable-proxy';
 import { eventually, freePort, TestDeployment } from '../helpers/deployment';
-import { SERVICES, TEST_CODEC_KEYS } from '../helpers/services';
+import { SERVICES, testDataConverter } from '../helpers/services';
 
 /**
  * An agent cut off from Temporal (its only link to everything) while an action runs: a blip shorter than the
@@ -79,7 +77,7 @@ describe('presence and runs across Temporal blips', () => {
       connection,
       namespace: SERVICES.namespace,
       taskQueue: deploymentNames(`attune-bridge-${d.id}`).poolTaskQueue(d.pool),
-      dataConverter: createDataConverter(new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }))),
+      dataConverter: testDataConverter(),
       activities: {
         claimAgent: async (): Promise<ClaimResult> => {
           claimed();

@@ -1,13 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
-import { createDataConverter } from '../../src/temporal/data-converter';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { ROUTING } from '../../src/attune/topology';
 import type { ExecutionWorkflowResult } from '../../workflows/state';
 import { TestDeployment, TEST_RELEASE_DIGEST, eventually } from '../helpers/deployment';
 import { resetWorkflow } from '../helpers/reset';
-import { TEST_CODEC_KEYS } from '../helpers/services';
+import { testDataConverter } from '../helpers/services';
 
 const vectors = JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'vectors', 'attune-crypto.json'), 'utf8')) as { vectors: { value: unknown; encrypted_value: string }[] };
 const SECRET = 's3cr3t-p@ss';
@@ -25,7 +23,7 @@ describe('retry by Reset of an execution workflow', () => {
   let client: Client; // with the codec: workflow results are encrypted like every payload
   beforeAll(async () => {
     await d.setup();
-    client = new Client({ connection: d.temporal.connection, namespace: d.temporal.options.namespace, dataConverter: createDataConverter(new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }))) });
+    client = new Client({ connection: d.temporal.connection, namespace: d.temporal.options.namespace, dataConverter: testDataConverter() });
   }, 120_000);
   afterAll(() => d.teardown(), 120_000);
 

@@ -3,11 +3,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { ROUTING } from '../../src/attune/topology';
-import { createDataConverter } from '../../src/temporal/data-converter';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { TEST_ATTUNE_ENCRYPTION_KEY, TEST_JWT_SECRET, eventually, type TestDeployment } from './deployment';
 import { temporalCli } from './history-payloads';
-import { SERVICES, TEST_CODEC_KEYS } from './services';
+import { SERVICES, TEST_CODEC_KEYS, testDataConverter } from './services';
 
 /** The deployment's own secrets: none may show up in a log, a row or a history, whatever an input does. */
 export const DEPLOYMENT_SECRETS = [TEST_ATTUNE_ENCRYPTION_KEY, TEST_JWT_SECRET, ...TEST_CODEC_KEYS.split(',').map((k) => k.split(':')[1]!)];
@@ -44,7 +42,7 @@ export function expectNoSecretLeaked(d: TestDeployment, executionIds: number[], 
 
 /** The result of an execution's workflow once it has closed (started by a dispatch just published), decoded with the deployment's key. */
 export async function workflowResult(d: TestDeployment, executionId: number): Promise<unknown> {
-  const client = new Client({ connection: d.temporal.connection, namespace: SERVICES.namespace, dataConverter: createDataConverter(new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }))) });
+  const client = new Client({ connection: d.temporal.connection, namespace: SERVICES.namespace, dataConverter: testDataConverter() });
   const handle = client.workflow.getHandle(d.workflowId(executionId));
   await eventually(() => handle.describe().then((w) => (w.status.name === 'RUNNING' ? undefined : true), () => undefined), 30_000, `workflow of execution ${executionId} to close`);
   return handle.result();

@@ -1,3 +1,7 @@
+import type { DataConverter } from '@temporalio/common';
+import { createDataConverter } from '../../src/temporal/data-converter';
+import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
+
 /** Connection settings of the services scripts/services.sh starts (scripts/env.sh defaults). */
 export const SERVICES = {
   databaseUrl: process.env.ATTUNE__DATABASE__URL ?? 'postgres://postgres@127.0.0.1:55432/attune',
@@ -14,3 +18,7 @@ export function databaseUrlFor(name: string): string {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** The payload codec, and the data converter, that the bridge and agents of a test deployment use (TEST_CODEC_KEYS). */
+export const testCodec = (): EncryptionCodec => new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }));
+export const testDataConverter = (): DataConverter => createDataConverter(testCodec());

@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { claimCheckLargeSpec } from '../../bridge/claim-check-spec';
 import { readClaimCheck, removeClaimChecks, CLAIM_CHECK_THRESHOLD_BYTES } from '../../src/temporal/claim-check';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import type { PrepareResult, RunSpec } from '../../src/temporal/contracts';
-import { TEST_CODEC_KEYS } from '../helpers/services';
+import { testCodec } from '../helpers/services';
 
-const codec = new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }));
+const codec = testCodec();
 
 function ready(parameters: Record<string, unknown>): PrepareResult {
   const spec = { v: 1, executionId: 42, actionRef: 'p.a', packRef: 'p', parameters, executionEnv: { E: 'v' }, contextEnv: { ATTUNE_EXEC_ID: '42' } } as unknown as RunSpec;

@@ -6,10 +6,10 @@ import { claimCheckLargeSpec } from '../../bridge/claim-check-spec';
 import { sealRunSpec, sealingSummary } from '../../bridge/seal-spec';
 import { CLAIM_CHECK_THRESHOLD_BYTES, readClaimCheck } from '../../src/temporal/claim-check';
 import type { PrepareResult, RunSpec } from '../../src/temporal/contracts';
-import { EncryptionCodec, loadCodecKeys, type CodecKey } from '../../src/temporal/payload-codec';
+import type { CodecKey } from '../../src/temporal/payload-codec';
 import { loadAgentPoolKeys, loadBridgePoolKeys } from '../../src/temporal/pool-keys';
 import { openParts, sealParts, SealedPartsError, type SecretParts } from '../../src/temporal/sealed-parts';
-import { TEST_CODEC_KEYS } from '../helpers/services';
+import { testCodec } from '../helpers/services';
 
 const keyOf = (id: string, fill: number): CodecKey => ({ id, key: Buffer.alloc(32, fill) });
 const entry = (k: CodecKey) => `${k.id}:${k.key.toString('base64')}`;
@@ -127,7 +127,7 @@ describe('pool keys settings', () => {
 });
 
 describe('sealing a prepared run spec (bridge)', () => {
-  const codec = new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS }));
+  const codec = testCodec();
   const artifactsDir = mkdtempSync(path.join(os.tmpdir(), 'sealed-claim-check-'));
   const poolKeys = new Map([['pool-a', [A1]]]);
   const ready = (password: string): PrepareResult => ({

@@ -22,11 +22,9 @@ import type {
   RunSpec,
   VersionCheckResult,
 } from '../../src/temporal/contracts';
-import { createDataConverter } from '../../src/temporal/data-converter';
-import { EncryptionCodec, loadCodecKeys } from '../../src/temporal/payload-codec';
 import { QUERIES, SIGNALS, WORKFLOW_TYPES, agentControlTaskQueue, agentTaskQueue, poolTaskQueue } from '../../src/temporal/names';
 import type { ExecutionState, ExecutionWorkflowResult, executionWorkflow } from '../../workflows/execution';
-import { SERVICES, TEST_CODEC_KEYS } from '../helpers/services';
+import { SERVICES, testDataConverter } from '../helpers/services';
 import { SearchAttributes, startAttributes } from '../../bridge/search-attributes';
 import { scopedLogger } from '../../src/log';
 
@@ -157,7 +155,7 @@ export class WorkflowHarness {
   private readonly kills = new Map<number, () => void>();
   private readonly killed = new Map<number, Promise<void>>();
   private nextId = Math.floor(Math.random() * 1e6) * 1e6;
-  private readonly dataConverter: DataConverter = createDataConverter(new EncryptionCodec(loadCodecKeys({ ATTUNE_TEMPORAL_CODEC_KEYS: TEST_CODEC_KEYS })));
+  private readonly dataConverter: DataConverter = testDataConverter();
   private native!: NativeConnection;
   private connection!: Connection;
   client!: Client;
