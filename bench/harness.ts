@@ -34,6 +34,7 @@ export class BenchHarness {
   private seq = 0;
   /** The eager engine floor: a worker that starts its own workflows eagerly (like for like with the bridge). */
   private eagerFloor!: WatchedProcess;
+  private floor!: WatchedProcess;
 
   constructor(readonly d: TestDeployment) {
     this.floorMarkers = path.join(d.dir, 'floor-markers');
@@ -45,9 +46,15 @@ export class BenchHarness {
     await this.clock.start(process.env.ATTUNE__MESSAGE_QUEUE__URL ?? 'amqp://guest:guest@127.0.0.1:55672');
     mkdirSync(this.floorMarkers, { recursive: true });
     // The engine floor's worker: a separate process, like the agent.
-    await this.spawnFloorWorker(this.floorQueue, 'floor-worker.log').line(/^polling/);
+    this.floor = this.spawnFloorWorker(this.floorQueue, 'floor-worker.log');
+    await this.floor.line(/^polling/);
     this.eagerFloor = this.spawn(process.execPath, [FLOOR_WORKER, `${this.floorQueue}-eager`, String(AGENT_SLOTS), '--eager'], this.floorEnv({ FLOOR_SCRIPT: SCRIPTS.trivial }), 'floor-eager-worker.log', { stdin: true });
     await this.eagerFloor.line(/^polling/);
+  }
+
+  /** The engine floor's worker processes (started by the bench, eager): their CPU is the floors' share. */
+  get floorWorkerPids(): { engine: number; eager: number } {
+    return { engine: this.floor.child.pid!, eager: this.eagerFloor.child.pid! };
   }
 
   /** The environment of the floors' processes: the machine's, markers into floorMarkers. */

@@ -23,7 +23,7 @@ interface Tput {
 export interface TableInput {
   meta: { date: string; quick: boolean; file?: string; durationSeconds?: number; loadavgAtEnd?: number[]; machine: { nproc: number; cpuModel: string; memTotalMiB: number; kernel: string; node: string; loadavgAtStart: number[] } };
   latency: Record<'dispatchToStart' | 'exitToCompleted' | 'endToEnd', Floors>;
-  throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[]; bridge?: { cpuMsPer1000: number; peakRssMiB: number } };
+  throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[]; bridge?: { cpuMsPer1000: number; peakRssMiB: number }; cpuPer1000?: { adapter: Record<string, number>; engineFloor: Record<string, number>; engineEagerFloor: Record<string, number> } };
   history?: { roundTrips?: { adapter: number; engineFloor: number; gate: number } };
   agent: {
     coldStart: {
@@ -79,6 +79,18 @@ export function renderTable(r: TableInput): string {
   });
   const bridge = r.throughput.bridge;
   if (bridge) rows.push(['2. bridge CPU per 1 000 executions / peak RSS', `${f(bridge.cpuMsPer1000 / 1000, ' s')} / ${f(bridge.peakRssMiB, ' MiB')}`, '–', '–']);
+  const cpu = r.throughput.cpuPer1000;
+  if (cpu) {
+    // Each process's seconds, then the sum: where an execution's CPU goes, beside the floors' (same run).
+    const total = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0);
+    const parts = (m: Record<string, number>) => `${Object.entries(m).map(([k, v]) => `${k} ${f(v / 1000)}`).join(' + ')} = ${f(total(m) / 1000, ' s')}`;
+    rows.push([
+      '2. CPU per 1 000 executions, 1 agent (each process, then the sum)',
+      parts(cpu.adapter),
+      `${parts(cpu.engineFloor)} engine · ${parts(cpu.engineEagerFloor)} eager engine`,
+      `${r2(total(cpu.adapter), total(cpu.engineFloor))} · ${r2(total(cpu.adapter), total(cpu.engineEagerFloor))}`,
+    ]);
+  }
   const cs = r.agent.coldStart;
   const floorPoll = cs.engineFloorActivitiesOnlyWorker.toPollMs.p50;
   const bundle = cs.fromBundle;

@@ -26,6 +26,7 @@ import { agentTracing } from './tracing';
 import { actionIdentityForThisAgent } from './action-identity';
 import { sameUidWarning, secretsInEnvironmentWarning } from './exposure-warnings';
 import { secretsInEnvironmentBlock } from './launcher-secrets';
+import { codeCacheState } from '../../src/bundle/code-cache';
 
 export function capabilitiesOf(detected: DetectedRuntime[], config: AgentConfig): AgentCapabilities {
   const runtimeVersions: Record<string, string[]> = {};
@@ -114,7 +115,7 @@ export async function runAgent(config: AgentConfig, log: Logger, lifecycle: Life
     await running.catch(() => undefined);
     throw err;
   }
-  log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`), poolKeyIds: poolKeys.map((k) => k.id) }, 'agent polling');
+  log.info({ agentId, pool: config.pool, runtimes: detected.map((d) => `${d.name}@${d.version ?? '?'}`), poolKeyIds: poolKeys.map((k) => k.id), codeCache: codeCacheState() }, 'agent polling');
 
   // A stop (also one that arrived while starting up) drains: no new claims, running actions get the grace.
   void lifecycle.stopRequested.then((reason) => {

@@ -23,6 +23,12 @@ function main(argv: string[]): void {
     process.stdout.write('usage: attune-agent [--detect-only] [--user=UID:GID]\n');
     return;
   }
+  const agentModules = () => Promise.all([import('../../src/config'), import('../../src/log'), import('./agent')]);
+  if (args.includes('--warm-code-cache')) {
+    // The bundle builder: load what a start loads, start nothing (src/bundle/agent-loader.ts writes the cache).
+    void agentModules();
+    return;
+  }
   runMain(async (lifecycle) => {
     const unknown = args.filter((a) => a !== '--detect-only');
     if (unknown.length > 0) throw new ConfigError(`unknown argument ${unknown[0]} (usage: attune-agent [--detect-only])`);
@@ -30,7 +36,7 @@ function main(argv: string[]): void {
       const { detectOnly } = await import('./detect-only');
       return detectOnly();
     }
-    const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await Promise.all([import('../../src/config'), import('../../src/log'), import('./agent')]);
+    const [{ loadAgentConfig }, { scopedLogger }, { runAgent }] = await agentModules();
     await runAgent(loadAgentConfig(), scopedLogger('agent'), lifecycle);
   });
 }

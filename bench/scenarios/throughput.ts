@@ -4,6 +4,7 @@ import type { BenchConfig } from '../config';
 import type { BenchHarness } from '../harness';
 import { log } from '../log';
 import { cpuTimeMs, MiB, nowMs, procStatusKiB, ratio, until } from '../stats';
+import { CpuMeter, pidsMatching } from '../process-cpu';
 import type { AdapterThroughputPoint, ThroughputFigures, ThroughputPoint } from './types';
 
 /** Closed loop: `c` workers take the next of `n` executions until none is left; executions per second. */
@@ -28,6 +29,11 @@ async function adapterThroughput(bench: BenchHarness, c: number, n: number): Pro
   return { concurrency: c, n, perSec };
 }
 
+// The services the bench does not start: the dev server, PostgreSQL (postmaster and backends), RabbitMQ's VM.
+const devServer = { pids: () => pidsMatching(/temporal server start-dev/) };
+const postgres = { pids: () => pidsMatching(/^(\S*\/bin\/postgres |postgres: )/) };
+const rabbitmq = { pids: () => pidsMatching(/beam\.smp/) };
+
 /**
  * 2. Throughput at each concurrency: engine floor and adapter with one agent, then the adapter with a second
  * agent process in the same pool. The second agent's graceful stop is only begun here (it stops polling at once
@@ -50,10 +56,27 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
     adapterExecutions += point.n;
     return point;
   };
+  // Where the CPU of the one-agent runs goes, and the floors' (each process of the same run).
+  const floors = bench.floorWorkerPids;
+  const cpu = {
+    adapter: new CpuMeter({ bridge: { pids: () => [bridgePid] }, agent: { pids: () => [d.agents[0]!.pid], children: true }, devServer, postgres, rabbitmq }),
+    engineFloor: new CpuMeter({ worker: { pids: () => [floors.engine], children: true }, devServer }),
+    engineEagerFloor: new CpuMeter({ worker: { pids: () => [floors.eager], children: true }, devServer }),
+  };
+  const metered = async <T>(meter: CpuMeter, run: () => Promise<T>): Promise<T> => {
+    meter.start();
+    try {
+      return await run();
+    } finally {
+      meter.stop();
+    }
+  };
+  let oneAgentExecutions = 0;
   for (const c of cfg.concurrency) {
-    const f = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineOnce()) };
-    const e = { concurrency: c, n: cfg.tputN(c), perSec: await closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce()) };
-    const a = await measured(c);
+    const f = { concurrency: c, n: cfg.tputN(c), perSec: await metered(cpu.engineFloor, () => closedLoop(c, cfg.tputN(c), () => bench.engineOnce())) };
+    const e = { concurrency: c, n: cfg.tputN(c), perSec: await metered(cpu.engineEagerFloor, () => closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce())) };
+    const a = await metered(cpu.adapter, () => measured(c));
+    oneAgentExecutions += a.n;
     engineFloor.push(f);
     engineEagerFloor.push(e);
     adapter1.push({ ...a, ratioToEngine: ratio(a.perSec, f.perSec), ratioToEagerEngine: ratio(a.perSec, e.perSec) });
@@ -72,5 +95,12 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
   const secondAgentStopped = second.stop();
   const bridge = { executions: adapterExecutions, cpuMsPer1000: Math.round((bridgeCpuMs / adapterExecutions) * 1000), peakRssMiB: MiB(procStatusKiB(bridgePid, 'VmHWM')) };
   log(`bridge: ${bridge.cpuMsPer1000} ms CPU per 1000 executions, peak RSS ${bridge.peakRssMiB} MiB`);
-  return { throughput: { unit: 'executions/s', engineFloor, engineEagerFloor, adapter1, adapter2, bridge }, secondAgentStopped };
+  const cpuPer1000 = {
+    executions: oneAgentExecutions,
+    adapter: cpu.adapter.per1000(oneAgentExecutions),
+    engineFloor: cpu.engineFloor.per1000(oneAgentExecutions),
+    engineEagerFloor: cpu.engineEagerFloor.per1000(oneAgentExecutions),
+  };
+  log(`CPU ms per 1000 executions (1 agent): adapter ${JSON.stringify(cpuPer1000.adapter)}, engine floor ${JSON.stringify(cpuPer1000.engineFloor)}, eager ${JSON.stringify(cpuPer1000.engineEagerFloor)}`);
+  return { throughput: { unit: 'executions/s', engineFloor, engineEagerFloor, adapter1, adapter2, bridge, cpuPer1000 }, secondAgentStopped };
 }

@@ -57,6 +57,11 @@ export interface ThroughputFigures {
   engineEagerFloor: ThroughputPoint[];
   /** The bridge's CPU time per 1 000 executions and its peak RSS (VmHWM) over the throughput runs. */
   bridge: { executions: number; cpuMsPer1000: number; peakRssMiB: number };
+  /**
+   * CPU ms per 1 000 executions of each process over the one-agent runs (all concurrencies), the floors' alike:
+   * adapter bridge, agent (+ its actions), devServer, postgres, rabbitmq; floors worker (+ its actions), devServer.
+   */
+  cpuPer1000: { executions: number; adapter: Record<string, number>; engineFloor: Record<string, number>; engineEagerFloor: Record<string, number> };
   /** One agent, then two agents in one pool. */
   adapter1: AdapterThroughputPoint[];
   adapter2: AdapterThroughputPoint[];

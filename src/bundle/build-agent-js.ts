@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Plugin } from 'esbuild';
+import { AGENT_MAIN } from './code-cache';
 
 /** Where the agent bundle finds the Temporal native module, relative to agent.js. */
 export const NATIVE_ADDON_RELATIVE = 'addon/core-bridge.node';
@@ -36,12 +37,14 @@ export interface AgentJsResult {
   inputs: number;
 }
 
-/** Bundles the agent (dist/activities/agent/entry.js and everything it reaches) into one CJS file, agent.js. */
+/** Bundles the agent (dist/activities/agent/entry.js and everything it reaches) into one CJS file, agent-main.js, and its loader agent.js. */
 export async function buildAgentJs(outDir: string, nodeMajor: number): Promise<AgentJsResult> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: {
-      agent: path.join(__dirname, '..', '..', 'activities', 'agent', 'entry.js'),
+      // agent.js compiles agent-main.js with the bundle's V8 code cache (agent-loader.ts).
+      agent: path.join(__dirname, 'agent-loader.js'),
+      [AGENT_MAIN.replace(/\.js$/, '')]: path.join(__dirname, '..', '..', 'activities', 'agent', 'entry.js'),
       // Temporal loads the failure converter by path (DataConverter.failureConverterPath, resolved
       // with require.resolve('./failure-converter')): it must exist as a file next to agent.js.
       'failure-converter': path.join(__dirname, '..', 'temporal', 'failure-converter.js'),

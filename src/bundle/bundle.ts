@@ -7,6 +7,7 @@ import { cLibrary, elfInfo, libraryClosure } from './c-library';
 import { buildLauncher, buildNodump } from './launcher';
 import { officialNode } from './node-binary';
 import { run } from './tools';
+import { warmCodeCache } from './warm-code-cache';
 
 /** The bundle's loader path is baked into bin/node: the directory must be mounted here. */
 export const AGENT_DIR = '/opt/attune/agent';
@@ -27,7 +28,8 @@ export interface BundleResult {
  *   bin/node                  official Node LTS, stripped, then patchelf'd to our loader with DT_RPATH
  *   lib/                      glibc, its loader, libstdc++, libgcc_s, librt … (Debian 12), attune-nodump.so
  *   addon/core-bridge.node    Temporal's native module for the arch
- *   agent.js                  the activities-only agent as one esbuild bundle (+ failure-converter.js)
+ *   agent.js                  compiles agent-main.js with agent-main.js.v8cache (made by this host when it can run the bundle)
+ *   agent-main.js             the activities-only agent as one esbuild bundle (+ failure-converter.js)
  *   certs/ca-certificates.crt CA bundle for the agent's own TLS
  * then agent-<arch>.tar.gz and .tar.zst with .sha256 files next to the directory.
  */
@@ -64,10 +66,12 @@ export async function buildBundle(opts: { arch: string; out: string; archives?: 
   buildNodump(spec, path.join(dir, 'lib', 'attune-nodump.so'));
   copyFileSync(CA_BUNDLE, path.join(dir, 'certs', 'ca-certificates.crt'));
   const js = await buildAgentJs(dir, NODE_MAJOR);
-  log(`agent.js ${js.bytes} bytes from ${js.inputs} modules`);
+  log(`agent.js + agent-main.js + failure-converter.js: ${js.bytes} bytes from ${js.inputs} modules`);
+  const codeCacheBytes = warmCodeCache(dir, spec, loader);
+  log(codeCacheBytes === null ? `no V8 code cache: this host is not ${spec.arch}` : `V8 code cache ${codeCacheBytes} bytes`);
   writeFileSync(
     path.join(dir, 'BUNDLE.json'),
-    `${JSON.stringify({ arch: spec.arch, agentDir: AGENT_DIR, node: node.version, nodePackage: spec.nodePackage, glibc: `Debian libc6 ${glibc}`, libraries: [...libs.keys()], coreBridge: spec.coreBridgeTarget, builtAt: new Date().toISOString() }, null, 2)}\n`,
+    `${JSON.stringify({ arch: spec.arch, agentDir: AGENT_DIR, node: node.version, nodePackage: spec.nodePackage, glibc: `Debian libc6 ${glibc}`, libraries: [...libs.keys()], coreBridge: spec.coreBridgeTarget, codeCacheBytes, builtAt: new Date().toISOString() }, null, 2)}\n`,
   );
   // glibc (LGPL) and libstdc++ (GPL + runtime exception): say where the corresponding source is.
   writeFileSync(

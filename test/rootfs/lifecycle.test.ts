@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../helpers/deployment';
-import { childrenOf, ensureRootfs, isAlive, RootfsProcess } from '../helpers/rootfs';
+import { bundleDir, childrenOf, ensureRootfs, isAlive, RootfsProcess } from '../helpers/rootfs';
 import { RootfsDeployment } from '../helpers/rootfs-deployment';
 
 /** The launcher as a container's PID 1 (and as a mere subreaper), shutdown, and cluster constraints. */
@@ -10,6 +10,11 @@ async function markerPids(r: RootfsDeployment, executionId: number): Promise<num
   const file = path.join(r.d.markerDir, `pids.${executionId}`);
   await eventually(async () => (existsSync(file) && readFileSync(file, 'utf8').includes(' ') ? true : undefined), 60_000, 'the action to start');
   return readFileSync(file, 'utf8').trim().split(' ').map(Number);
+}
+
+/** The V8 code cache the bundle builder made for the bundle under test (null: none, another host architecture). */
+function bundleCodeCacheBytes(): number | null {
+  return (JSON.parse(readFileSync(path.join(bundleDir(), 'BUNDLE.json'), 'utf8')) as { codeCacheBytes: number | null }).codeCacheBytes;
 }
 
 function zombieChildren(pid: number): number[] {
@@ -154,6 +159,9 @@ describe('cluster constraints', () => {
       const agent = new RootfsProcess(ensureRootfs('empty'), ['/opt/attune/agent/attune-agent'], { env: r.agentEnv(), binds: r.binds() });
       await agent.waitForOutput(/agent polling/, 60_000);
       starts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      // The bundle builder's V8 code cache was accepted by the bundle's node (src/bundle/agent-loader.ts); a host
+      // of another architecture than the bundle's makes none (BUNDLE.json codeCacheBytes null).
+      expect(agent.stderr).toContain(`"codeCache":"${bundleCodeCacheBytes() === null ? 'none' : 'used'}"`);
       if (i === 2) {
         await new Promise((res) => setTimeout(res, 5000));
         const vmRss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
