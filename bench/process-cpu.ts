@@ -1,18 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpuTimeMs } from './stats';
 
 /**
- * CPU time of the processes an execution costs, so the report says where it goes (and the floors' the same way):
- * a process's utime + stime from /proc/<pid>/stat, in ms, with `children` also its reaped children's (cutime +
- * cstime: the actions an agent or a floor worker ran).
+ * CPU time of the processes an execution costs, so the report says where it goes (and the floors' the same way).
+ * A process that is gone by a reading is left out of it.
  */
-function cpuMs(pid: number, children: boolean): number | undefined {
+function cpuMsIfAlive(pid: number, children: boolean): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command: utime, stime, cutime, cstime are fields 14–17, indexes 11–14 here.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) * 10;
+    return cpuTimeMs(pid, { children });
   } catch {
-    return undefined; // gone
+    return undefined;
   }
 }
 
@@ -36,7 +33,6 @@ export type ProcessGroups = Record<string, { pids: () => number[]; children?: bo
 /** Accumulates each group's CPU over the measured intervals (a process counts from its first reading). */
 export class CpuMeter {
   private readonly totals: Record<string, number> = {};
-  private started: Map<string, Map<number, number>> | null = null;
 
   constructor(private readonly groups: ProcessGroups) {
     for (const name of Object.keys(groups)) this.totals[name] = 0;
@@ -47,7 +43,7 @@ export class CpuMeter {
     for (const [name, group] of Object.entries(this.groups)) {
       const byPid = new Map<number, number>();
       for (const pid of group.pids()) {
-        const ms = cpuMs(pid, group.children === true);
+        const ms = cpuMsIfAlive(pid, group.children === true);
         if (ms !== undefined) byPid.set(pid, ms);
       }
       out.set(name, byPid);
@@ -55,17 +51,16 @@ export class CpuMeter {
     return out;
   }
 
-  start(): void {
-    this.started = this.read();
-  }
-
-  stop(): void {
-    if (!this.started) throw new Error('CpuMeter.stop() without start()');
-    for (const [name, byPid] of this.read()) {
-      const before = this.started.get(name)!;
-      for (const [pid, ms] of byPid) this.totals[name]! += ms - (before.get(pid) ?? 0);
+  /** Runs `run` and adds what each group spent meanwhile. */
+  async measure<T>(run: () => Promise<T>): Promise<T> {
+    const before = this.read();
+    try {
+      return await run();
+    } finally {
+      for (const [name, byPid] of this.read()) {
+        for (const [pid, ms] of byPid) this.totals[name]! += ms - (before.get(name)!.get(pid) ?? 0);
+      }
     }
-    this.started = null;
   }
 
   /** ms of CPU per 1 000 executions, per group. */

@@ -76,10 +76,14 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
   }
 }
 
-/** User + system CPU time of a process so far, in milliseconds (/proc/<pid>/stat, clock ticks of 100 Hz). */
-export function cpuTimeMs(pid: number): number {
+/**
+ * User + system CPU time of a process so far, in milliseconds (/proc/<pid>/stat, clock ticks of 100 Hz); with
+ * `children`, also that of the children it reaped (cutime + cstime: the actions an agent or a floor worker ran).
+ */
+export function cpuTimeMs(pid: number, opts: { children?: boolean } = {}): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command: state is field 3, so utime (14) and stime (15) are at indexes 11 and 12.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  // After the command: state is field 3, so utime, stime, cutime, cstime (14–17) are at indexes 11–14.
+  const own = Number(fields[11]) + Number(fields[12]);
+  return (opts.children ? own + Number(fields[13]) + Number(fields[14]) : own) * 10;
 }

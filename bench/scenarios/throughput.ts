@@ -63,19 +63,11 @@ export async function measureThroughput(bench: BenchHarness, cfg: BenchConfig): 
     engineFloor: new CpuMeter({ worker: { pids: () => [floors.engine], children: true }, devServer }),
     engineEagerFloor: new CpuMeter({ worker: { pids: () => [floors.eager], children: true }, devServer }),
   };
-  const metered = async <T>(meter: CpuMeter, run: () => Promise<T>): Promise<T> => {
-    meter.start();
-    try {
-      return await run();
-    } finally {
-      meter.stop();
-    }
-  };
   let oneAgentExecutions = 0;
   for (const c of cfg.concurrency) {
-    const f = { concurrency: c, n: cfg.tputN(c), perSec: await metered(cpu.engineFloor, () => closedLoop(c, cfg.tputN(c), () => bench.engineOnce())) };
-    const e = { concurrency: c, n: cfg.tputN(c), perSec: await metered(cpu.engineEagerFloor, () => closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce())) };
-    const a = await metered(cpu.adapter, () => measured(c));
+    const f = { concurrency: c, n: cfg.tputN(c), perSec: await cpu.engineFloor.measure(() => closedLoop(c, cfg.tputN(c), () => bench.engineOnce())) };
+    const e = { concurrency: c, n: cfg.tputN(c), perSec: await cpu.engineEagerFloor.measure(() => closedLoop(c, cfg.tputN(c), () => bench.engineEagerOnce())) };
+    const a = await cpu.adapter.measure(() => measured(c));
     oneAgentExecutions += a.n;
     engineFloor.push(f);
     engineEagerFloor.push(e);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, wrap } from 'node:module';
 import path from 'node:path';
 import { Script } from 'node:vm';
@@ -15,16 +15,12 @@ import { AGENT_MAIN, CODE_CACHE, setCodeCacheState } from './code-cache';
 function loadAgentMain(dir: string): void {
   const file = path.join(dir, AGENT_MAIN);
   const cacheFile = path.join(dir, CODE_CACHE);
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined; // a bundle built for another architecture has none
-  }
+  // A bundle built on a host of another architecture has none.
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   setCodeCacheState(cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'used');
   if (process.argv.includes('--warm-code-cache')) process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
-  const mainModule = { exports: {}, filename: file, id: file, loaded: false };
+  const mainModule = { exports: {}, filename: file, id: file };
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
   run(mainModule.exports, createRequire(file), mainModule, file, dir);
 }
