@@ -17,12 +17,14 @@ export interface BenchConfig {
   bigBytes: number;
   cancelN: number;
   lossTrials: number;
+  /** Replays of each kept history in the workflow CPU scenario. */
+  replays: number;
   /** Dispatches in the backlog scenario (10 000 is the issue's figure; quick runs only exercise it); 0 skips it. */
   backlogN: number;
 }
 
-const QUICK: BenchConfig = { latencyN: 15, warmup: 2, concurrency: [1, 8, 32], tputN: (c) => Math.max(4, c), coldTrials: 1, idleMs: 1500, bigBytes: 128 * 1024 * 1024, cancelN: 5, lossTrials: 1, backlogN: 50 };
-const FULL: BenchConfig = { latencyN: 200, warmup: 10, concurrency: [1, 8, 32], tputN: (c) => Math.max(60, 3 * c), coldTrials: 5, idleMs: 5000, bigBytes: 1024 * 1024 * 1024, cancelN: 20, lossTrials: 1, backlogN: 10_000 };
+const QUICK: BenchConfig = { latencyN: 15, warmup: 2, concurrency: [1, 8, 32], tputN: (c) => Math.max(4, c), coldTrials: 1, idleMs: 1500, bigBytes: 128 * 1024 * 1024, cancelN: 5, lossTrials: 1, replays: 50, backlogN: 50 };
+const FULL: BenchConfig = { latencyN: 200, warmup: 10, concurrency: [1, 8, 32], tputN: (c) => Math.max(60, 3 * c), coldTrials: 5, idleMs: 5000, bigBytes: 1024 * 1024 * 1024, cancelN: 20, lossTrials: 1, replays: 300, backlogN: 10_000 };
 
 /** `backlog` overrides the scenario's size (`--backlog N`, to try it on a small N). */
 export const benchConfig = (quick: boolean, backlog?: number): BenchConfig => {

@@ -2,6 +2,12 @@ import type { temporal } from '@temporalio/proto';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
+/** One execution's whole history of each side, as the latency scenario keeps them (replayed by the workflow CPU scenario). */
+export interface KeptHistories {
+  adapter: temporal.api.history.v1.IHistory;
+  engineFloor: temporal.api.history.v1.IHistory;
+}
+
 export interface HistoryCount {
   events: number;
   workflowTasks: number;

@@ -20,7 +20,7 @@ const pct = (p) => [`${p}.p50`, `${p}.p99`];
 const figures = [
   ...['dispatchToStart', 'exitToCompleted', 'endToEnd'].flatMap((k) => ['adapter', 'engineFloor', 'engineEagerFloor', 'processFloor'].flatMap((s) => pct(`latency.${k}.${s}`))),
   'history.adapter.activitiesScheduled', 'history.adapter.workflowTasks', 'history.engineFloor.activitiesScheduled', 'history.engineFloor.workflowTasks',
-  'history.roundTrips.adapter', 'history.roundTrips.engineFloor', 'throughput.bridge.cpuMsPer1000', 'throughput.bridge.peakRssMiB', 'throughput.cpuPer1000.adapter.bridge', 'throughput.cpuPer1000.adapter.agent', 'throughput.cpuPer1000.adapter.devServer', 'throughput.cpuPer1000.engineFloor.worker', 'throughput.cpuPer1000.engineFloor.devServer',
+  'history.roundTrips.adapter', 'history.roundTrips.engineFloor', 'workflowCpu.adapter', 'workflowCpu.engineFloor', 'throughput.bridge.cpuMsPer1000', 'throughput.bridge.peakRssMiB', 'throughput.cpuPer1000.adapter.bridge', 'throughput.cpuPer1000.adapter.agent', 'throughput.cpuPer1000.adapter.devServer', 'throughput.cpuPer1000.engineFloor.worker', 'throughput.cpuPer1000.engineFloor.devServer',
   ...[0, 1, 2].flatMap((i) => [`throughput.engineFloor.${i}.perSec`, `throughput.engineEagerFloor.${i}.perSec`, `throughput.adapter1.${i}.perSec`, `throughput.adapter2.${i}.perSec`]),
   ...pct('agent.coldStart.fromNode.toPollMs'), ...pct('agent.coldStart.fromNode.toRowActiveMs'),
   ...pct('agent.coldStart.fromBundle.toPollMs'), ...pct('agent.coldStart.fromBundle.toRowActiveMs'),

@@ -6,7 +6,7 @@ import type { RecordedConfig } from './config';
 import type { Machine } from './machine';
 import { DEFAULT_OUT_DIR } from './options';
 import { renderTable, updateReadme } from './table';
-import type { AgentFigures, AgentLossFigures, BacklogFigures, BigOutputFigures, CancellationFigures, HistoryFigures, LatencyFigures, NotAvailable, ThroughputFigures } from './scenarios/types';
+import type { AgentFigures, AgentLossFigures, BacklogFigures, BigOutputFigures, CancellationFigures, HistoryFigures, LatencyFigures, NotAvailable, ThroughputFigures, WorkflowCpuFigures } from './scenarios/types';
 
 export interface RunMeta {
   date: string;
@@ -25,6 +25,8 @@ export interface BenchResults {
   meta: RunMeta;
   latency: LatencyFigures;
   history: HistoryFigures;
+  /** Absent from results before the workflow CPU scenario (2026-12-04). */
+  workflowCpu?: WorkflowCpuFigures;
   throughput: ThroughputFigures;
   agent: AgentFigures;
   bigOutput: BigOutputFigures;

@@ -25,6 +25,8 @@ import { measureBigOutput } from './scenarios/big-output';
 import { measureCancellation } from './scenarios/cancellation';
 import { measureLatency } from './scenarios/latency';
 import { measureThroughput } from './scenarios/throughput';
+import { measureWorkflowCpu } from './scenarios/workflow-cpu';
+import { testDataConverter } from '../test/helpers/services';
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
     await bench.start();
     log(`deployment ${d.id} up: bridge, agent (worker ${d.workerId}), floor worker`);
 
-    const { latency, history } = await measureLatency(bench, cfg);
+    const { latency, history, kept } = await measureLatency(bench, cfg);
+    const workflowCpu = await measureWorkflowCpu(kept, testDataConverter(), cfg);
     const { throughput, secondAgentStopped } = await measureThroughput(bench, cfg);
     const agent = await measureAgentFootprint(bench, cfg);
     const bigOutput = await measureBigOutput(bench, cfg);
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
     const durationSeconds = Math.round((Date.now() - t0Run) / 1000);
     const bundleBuildSeconds = 'notAvailable' in agent.bundleSize ? 0 : (agent.bundleSize.buildSeconds ?? 0);
     const meta = { ...metaAtStart, durationSeconds, bundleBuildSeconds, measureSeconds: durationSeconds - bundleBuildSeconds, loadavgAtEnd: loadavg() };
-    const file = writeResults(opts.outDir, { meta, latency, history, throughput, agent, bigOutput, cancel, agentLoss, backlog });
+    const file = writeResults(opts.outDir, { meta, latency, history, workflowCpu, throughput, agent, bigOutput, cancel, agentLoss, backlog });
     log(`wrote ${file} and latest.svg in ${Math.round((Date.now() - t0Run) / 1000)} s`);
   } finally {
     await bench.close();

@@ -25,6 +25,8 @@ export interface TableInput {
   latency: Record<'dispatchToStart' | 'exitToCompleted' | 'endToEnd', Floors>;
   throughput: { engineFloor: Tput[]; engineEagerFloor?: Tput[]; adapter1: Tput[]; adapter2: Tput[]; bridge?: { cpuMsPer1000: number; peakRssMiB: number }; cpuPer1000?: { adapter: Record<string, number>; engineFloor: Record<string, number>; engineEagerFloor: Record<string, number> } };
   history?: { roundTrips?: { adapter: number; engineFloor: number; gate: number } };
+  /** Absent from results older than the workflow CPU scenario. */
+  workflowCpu?: { replays: number; adapter: number; engineFloor: number };
   agent: {
     coldStart: {
       fromNode: { toPollMs: Pct; toRowActiveMs: Pct };
@@ -66,6 +68,8 @@ export function renderTable(r: TableInput): string {
   lat('1. dispatch → child started', r.latency.dispatchToStart);
   lat('1. child exit → ExecutionCompleted', r.latency.exitToCompleted);
   lat('1. dispatch → ExecutionCompleted (end to end)', r.latency.endToEnd);
+  const wc = r.workflowCpu;
+  if (wc) rows.push([`1b. workflow code CPU per execution (its history replayed ${wc.replays}×, no server)`, f(wc.adapter, ' ms'), `${f(wc.engineFloor, ' ms')} engine`, r2(wc.adapter, wc.engineFloor)]);
   r.throughput.engineFloor.forEach((t, i) => {
     const e = r.throughput.engineEagerFloor?.[i];
     for (const [label, a] of [['1 agent', r.throughput.adapter1[i]], ['2 agents', r.throughput.adapter2[i]]] as const) {

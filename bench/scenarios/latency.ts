@@ -1,6 +1,6 @@
 import type { BenchConfig } from '../config';
 import type { BenchHarness, TimedRun } from '../harness';
-import { countHistory } from '../history';
+import { countHistory, type KeptHistories } from '../history';
 import { log } from '../log';
 import { readMarker } from '../markers';
 import { percentileRatio, summarize } from '../stats';
@@ -21,7 +21,7 @@ function legs(run: TimedRun<number | string>, markerDir: string): Legs {
  * 1. Latency of trivial.sh at concurrency 1: adapter, engine floor and process floor interleaved one execution
  * each, so the three share the machine's noise. Also keeps the last execution's workflow history of each.
  */
-export async function measureLatency(bench: BenchHarness, cfg: BenchConfig): Promise<{ latency: LatencyFigures; history: HistoryFigures }> {
+export async function measureLatency(bench: BenchHarness, cfg: BenchConfig): Promise<{ latency: LatencyFigures; history: HistoryFigures; kept: KeptHistories }> {
   const { d } = bench;
   log(`latency: ${cfg.latencyN} executions each (adapter, engine floor, process floor), interleaved`);
   for (let i = 0; i < cfg.warmup; i++) await Promise.all([bench.adapterOnce(), bench.engineOnce(), bench.engineEagerOnce(), bench.processOnce()]);
@@ -67,5 +67,5 @@ export async function measureLatency(bench: BenchHarness, cfg: BenchConfig): Pro
   log(`round trips of one plain execution: adapter ${trips(adapter)} (gate ≤ ${ROUND_TRIP_GATE}), engine floor ${trips(engineFloor)}`);
   const { dispatchToStart } = latency;
   log(`latency done; adapter p50 dispatch→start ${dispatchToStart.adapter.p50} ms (engine ${dispatchToStart.engineFloor.p50}, process ${dispatchToStart.processFloor.p50})`);
-  return { latency, history };
+  return { latency, history, kept: { adapter: adapterHistory, engineFloor: engineHistory } };
 }

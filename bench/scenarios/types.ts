@@ -41,6 +41,15 @@ export interface HistoryFigures {
   roundTrips: { adapter: number; engineFloor: number; gate: number; withinGate: boolean };
 }
 
+/** 1b. `workflowCpu`: CPU ms per execution of the workflow code alone, its kept history replayed (no server). */
+export interface WorkflowCpuFigures {
+  unit: 'ms';
+  replays: number;
+  adapter: number;
+  engineFloor: number;
+  ratioToEngine: number;
+}
+
 /** 2. `throughput`: closed loop, `concurrency` executions in flight. */
 export interface ThroughputPoint {
   concurrency: number;
