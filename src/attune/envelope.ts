@@ -49,15 +49,30 @@ export function decodeEnvelope(body: Buffer): IncomingEnvelope {
   } catch (err) {
     throw new Error(`body is not JSON: ${(err as Error).message}`);
   }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`not an Attune envelope: ${describeZodError(parsed.error)}`);
+  const envelope = parseOrThrow(envelopeSchema, json, 'not an Attune envelope');
   return {
-    ...parsed.data,
-    message_id: parsed.data.message_id ?? randomUUID(),
-    correlation_id: parsed.data.correlation_id ?? randomUUID(),
+    ...envelope,
+    message_id: envelope.message_id ?? randomUUID(),
+    correlation_id: envelope.correlation_id ?? randomUUID(),
   };
 }
 
-export function describeZodError(error: z.ZodError): string {
+/**
+ * `schema` applied to a value from outside; anything else throws `<what>: <readable reason>`. zod itself can throw on
+ * a hostile value (a `.min()` after a failed type check reads the value's `length` and prints it, and
+ * `{"length":{"toString":[]}}` cannot be printed): that is a value which is not of the schema too.
+ */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  let parsed: z.ZodSafeParseResult<z.infer<S>>;
+  try {
+    parsed = schema.safeParse(value);
+  } catch (err) {
+    throw new Error(`${what}: the value could not be checked (${err instanceof Error ? err.message : 'unreadable'})`);
+  }
+  if (!parsed.success) throw new Error(`${what}: ${describeZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeZodError, type IncomingEnvelope } from './envelope';
+import { parseOrThrow, type IncomingEnvelope } from './envelope';
 
 /** Payloads of the messages a worker consumes and publishes (crates/common/src/mq/messages.rs). */
 const id = z.number().int().safe();
@@ -72,7 +72,5 @@ export interface ExecutionCompletedPayload {
 
 /** Validates an envelope's payload against the schema its message_type calls for. */
 export function payloadOf<S extends z.ZodType>(envelope: IncomingEnvelope, schema: S): z.infer<S> {
-  const parsed = schema.safeParse(envelope.payload);
-  if (!parsed.success) throw new Error(`invalid ${envelope.message_type} payload: ${describeZodError(parsed.error)}`);
-  return parsed.data;
+  return parseOrThrow(schema, envelope.payload, `invalid ${envelope.message_type} payload`);
 }
