@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { TestDeployment } from '../test/helpers/deployment';
 import { CLI } from '../test/helpers/processes';
+import { testDataConverter } from '../test/helpers/services';
 import { ensureBundle } from './bundle-cache';
 import { benchConfig, recordedConfig } from './config';
 import { BenchHarness } from './harness';
@@ -26,7 +27,6 @@ import { measureCancellation } from './scenarios/cancellation';
 import { measureLatency } from './scenarios/latency';
 import { measureThroughput } from './scenarios/throughput';
 import { measureWorkflowCpu } from './scenarios/workflow-cpu';
-import { testDataConverter } from '../test/helpers/services';
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
